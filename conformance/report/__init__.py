@@ -1,0 +1,89 @@
+"""Render conformance results as one self-contained HTML file.
+
+``render_html(paths, out_html, previous=None)`` reads results files (see :mod:`conformance.results`),
+merges them and writes a single page with inline CSS and vanilla JS: no network, no CDN, so the
+file can be attached to a CI run and opened anywhere.  jinja2 autoescaping is always on: op names,
+reasons, error messages and repro snippets come from libraries under test and may contain markup.
+
+``main(argv)`` implements ``python -m conformance report RESULTS... --out DIR [--previous FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from ..results import RunSet, read_results
+from . import model
+
+_HERE = Path(__file__).parent
+
+__all__ = ["render_html", "render_runset", "main"]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,  # unconditionally: the template is .j2, select_autoescape would miss it
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render_runset(rs: RunSet, previous: RunSet | None = None, title: str | None = None) -> str:
+    """The report for an already-read RunSet, as an HTML string."""
+    ctx = model.build(rs, previous, title)
+    # Our own static assets, read from files next to the template (trusted, so Markup).
+    ctx["css"] = Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8"))
+    ctx["js"] = Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8"))
+    return _environment().get_template("report.html.j2").render(**ctx)
+
+
+def render_html(results_paths: str | os.PathLike | Iterable[str | os.PathLike], out_html: str | os.PathLike,
+                previous: str | os.PathLike | None = None, title: str | None = None) -> None:
+    """Read ``results_paths`` (files or directories of ``*.jsonl``), write one HTML file to ``out_html``.
+
+    ``previous``: a results file (or directory) of an earlier run; the report then lists cells
+    that are newly failing / newly passing.
+    """
+    rs = read_results(results_paths)
+    prev = read_results(previous) if previous else None
+    _write(render_runset(rs, prev, title), out_html)
+
+
+def _write(html: str, out_html: str | os.PathLike) -> None:
+    out = Path(out_html)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, out)  # atomic: a browser reloading the page never sees half a file
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``report`` subcommand: ``RESULTS... --out DIR [--previous FILE]`` -> ``DIR/index.html``."""
+    p = argparse.ArgumentParser(prog="python -m conformance report",
+                                description="Render results.jsonl files into one HTML report.")
+    p.add_argument("results", nargs="+", help="results files (.jsonl) or directories holding them")
+    p.add_argument("--out", default="reports", help="output directory (default: reports)")
+    p.add_argument("--previous", help="results of an earlier run, to list newly failing/passing cells")
+    p.add_argument("--title", help="page title")
+    args = p.parse_args(argv)
+    missing = [r for r in args.results if not Path(r).exists()]
+    if missing:
+        p.error("no such results file: " + ", ".join(missing))
+    out = Path(args.out) / "index.html"
+    rs = read_results(args.results)
+    _write(render_runset(rs, read_results(args.previous) if args.previous else None, args.title), out)
+    c = rs.counts()
+    print(f"{out}: {len(rs)} records from {len(rs.runs)} run(s); "
+          + ", ".join(f"{s} {c[s]}" for s in c if c[s])
+          + ("" if rs.complete else "  [INCOMPLETE RUN]"))
+    return 0
+

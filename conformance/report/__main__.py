@@ -1,0 +1,7 @@
+"""``python -m conformance.report RESULTS... --out DIR``: the report subcommand on its own."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
