@@ -1,0 +1,33 @@
+"""impl: a from-scratch tensor library with PyTorch's API on NumPy (CPU) and CuPy (GPU).
+
+`import impl as torch` runs PyTorch code. This module only re-exports.
+"""
+from . import autograd, cuda, dtypes as _dtypes
+from ._types import Size, device
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
+from .dtypes import (bool_ as bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+                     promote_types, set_default_dtype, uint8, can_cast, result_type, dtype)
+from .legacy import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+                     LongTensor, ShortTensor)
+from .tensor import Tensor
+from . import ops as _ops
+
+half, float, double, short, int, long = float16, float32, float64, int16, int32, int64
+globals().update(_ops.FUNCTIONS)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def broadcast_shapes(*shapes):
+    from ._geometry import broadcast_shapes as _b
+
+    return Size(_b(*shapes))
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,60 @@
+"""The one place that decides which array module backs a device: NumPy for 'cpu', CuPy for 'cuda'."""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+try:  # CuPy is optional: without it (or without a GPU) CUDA requests fail like a CPU-only torch build.
+    import cupy as _cupy  # type: ignore
+except Exception:  # pragma: no cover - depends on the machine
+    _cupy = None
+
+_cuda_ok: bool | None = None
+
+
+def cuda_is_available() -> bool:
+    global _cuda_ok
+    if _cuda_ok is None:
+        try:
+            _cuda_ok = _cupy is not None and _cupy.cuda.runtime.getDeviceCount() > 0
+        except Exception:
+            _cuda_ok = False
+    return _cuda_ok
+
+
+def array_module(device_type: str) -> ModuleType:
+    """NumPy or CuPy for a device type; raises what a CPU-only torch raises for CUDA without a GPU."""
+    if device_type == "cpu":
+        return np
+    if device_type == "cuda":
+        if not cuda_is_available():
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        return _cupy
+    raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {device_type}")
+
+
+def module_of(arr: Any) -> ModuleType:
+    return np if isinstance(arr, np.ndarray) else _cupy
+
+
+def strided_view(flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:
+    """An ndarray over `flat` (1-D storage) with element strides and offset; shares its memory."""
+    itemsize = flat.dtype.itemsize
+    bstrides = tuple(s * itemsize for s in strides)
+    if isinstance(flat, np.ndarray):
+        if flat.size == 0:
+            return np.lib.stride_tricks.as_strided(flat, shape, bstrides)
+        return np.ndarray(shape, flat.dtype, buffer=flat, offset=offset * itemsize, strides=bstrides)
+    return _cupy.ndarray(shape, flat.dtype, memptr=flat.data + offset * itemsize, strides=bstrides)
+
+
+def data_ptr(flat: Any) -> int:
+    if isinstance(flat, np.ndarray):
+        return flat.__array_interface__["data"][0]
+    return int(flat.data.ptr)
+
+
+def to_numpy(arr: Any) -> np.ndarray:
+    return arr if isinstance(arr, np.ndarray) else _cupy.asnumpy(arr)

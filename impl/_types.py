@@ -1,0 +1,63 @@
+"""Small value types: Size (a tuple that prints like torch.Size) and device."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class Size(tuple):
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class device:
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec: Any = "cpu", index: int | None = None):
+        if isinstance(spec, device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if isinstance(spec, int):
+            spec, index = "cuda", spec
+        if not isinstance(spec, str):
+            raise TypeError(f"device() received an invalid combination of arguments - got ({type(spec).__name__})")
+        kind, _, idx = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
+        self.type = kind
+        self.index = int(idx) if idx else index
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+
+CPU = device("cpu")
+
+
+def as_device(d: Any) -> device:
+    if d is None:
+        return CPU
+    dev = d if isinstance(d, device) else device(d)
+    if dev.type == "cuda" and dev.index is None:
+        dev = device("cuda", 0)  # tensors report the concrete index, like torch
+    return dev

@@ -1,0 +1,199 @@
+"""The backward engine: topological walk from the roots, summing gradients per node input.
+
+Leaves accumulate into .grad (in place when no graph is being built), non-leaf tensors that asked for
+retain_grad() get theirs, and saved tensors are released unless retain_graph is set.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from . import grad_mode
+from .graph import AccumulateGrad, Node, edge
+
+
+def _as_seq(x: Any) -> list:
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _root_grads(tensors: Sequence[Any], grads: Sequence[Any], create_graph: bool) -> list:
+    from ..tensor import Tensor
+    from ..ops import creation
+
+    out = []
+    for i, t in enumerate(tensors):
+        g = grads[i] if i < len(grads) else None
+        if not t._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not t._dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"{t.dtype}")
+            g = creation.ones_like(t)
+        elif not isinstance(g, Tensor):
+            g = creation.tensor(g, dtype=t.dtype)
+        if g._shape != t._shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                               f"has a shape of {t.shape}.")
+        out.append(g)
+    return out
+
+
+def _topo_order(roots: Sequence[Node]) -> list:
+    """Nodes reachable from roots, each after every node that feeds it a gradient."""
+    order: list = []
+    seen: set = set()
+    for root in roots:
+        if root is None or id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, it = stack[-1]
+            for nxt, _ in it:
+                if nxt is not None and id(nxt) not in seen:
+                    seen.add(id(nxt))
+                    stack.append((nxt, iter(nxt.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
+        capture: Sequence[Any] | None = None, accumulate: bool = True) -> dict:
+    """Backpropagate; returns {id(tensor): grad} for tensors in `capture` (for autograd.grad)."""
+    root_grads = _root_grads(tensors, grads, create_graph)
+    buffers: dict[int, list] = {}
+    roots = []
+    for t, g in zip(tensors, root_grads):
+        node, nr = edge(t)
+        roots.append(node)
+        _add(buffers, node, nr, g)
+
+    targets: dict[tuple, Any] = {}
+    for t in capture or ():
+        node, nr = edge(t)
+        targets[(id(node), nr)] = t
+    captured: dict[int, Any] = {}
+
+    with grad_mode.set_grad_enabled(create_graph):
+        for node in _topo_order(roots):
+            buf = buffers.pop(id(node), None)
+            if buf is None:
+                continue
+            grads_in = _materialize(node, buf)
+            for nr, g in enumerate(grads_in):
+                t = targets.get((id(node), nr))
+                if t is not None:
+                    captured[id(t)] = g
+            if isinstance(node, AccumulateGrad):
+                if accumulate and not capture:
+                    _accumulate(node.variable, grads_in[0], create_graph)
+                continue
+            if node._retained:
+                for nr, ref in node._retained.items():
+                    t = ref()
+                    if t is not None and buf[nr] is not None:
+                        _accumulate(t, grads_in[nr], create_graph)
+            outs = node.apply(grads_in)
+            if not retain_graph:
+                node.release()
+            for (nxt, nr), meta, g in zip(node.next_functions, node._in_meta, outs):
+                if nxt is None or g is None:
+                    continue
+                _add(buffers, nxt, nr, _conform(g, meta, node))
+    return captured
+
+
+def _add(buffers: dict, node: Node | None, nr: int, g: Any) -> None:
+    if node is None:
+        return
+    buf = buffers.get(id(node))
+    if buf is None:
+        buf = buffers[id(node)] = [None] * max(len(node._out_meta), nr + 1)
+    buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+
+def _materialize(node: Node, buf: list) -> list:
+    from ..ops import creation
+
+    out = []
+    for nr, g in enumerate(buf):
+        if g is None and nr < len(node._out_meta):
+            shape, dtype, dev = node._out_meta[nr]
+            g = creation.zeros(shape, dtype=dtype, device=dev)
+        out.append(g)
+    return out
+
+
+def _conform(g: Any, meta: Any, node: Node) -> Any:
+    """Reduce a gradient over broadcast dimensions and cast it to the input's dtype: done once, here."""
+    shape, dtype = meta
+    if g._shape != shape:
+        from ..ops.reduction import sum_to
+
+        g = sum_to(g, shape)
+    if g._dtype is not dtype:
+        g = g.to(dtype)
+    return g
+
+
+def _accumulate(t: Any, g: Any, create_graph: bool) -> None:
+    if t._grad is None:
+        t._grad = g if create_graph else g.detach().clone()
+    elif create_graph:
+        t._grad = t._grad + g
+    else:
+        from ..ops import pointwise
+
+        with grad_mode.no_grad():
+            pointwise.add_(t._grad, g)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    tensors = _as_seq(tensors)
+    grads = _as_seq(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        ins = _as_seq(inputs)
+        got = run(tensors, grads, retain_graph, create_graph, capture=ins)
+        for t in ins:
+            if id(t) in got:
+                _accumulate(t, got[id(t)], create_graph)
+        return
+    run(tensors, grads, retain_graph, create_graph)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None, materialize_grads: bool = False) -> tuple:
+    outs = _as_seq(outputs)
+    ins = _as_seq(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in ins:
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    got = run(outs, _as_seq(grad_outputs), retain_graph, create_graph, capture=ins, accumulate=False)
+    result = []
+    for t in ins:
+        g = got.get(id(t))
+        if g is None:
+            if materialize_grads:
+                from ..ops import creation
+
+                g = creation.zeros_like(t)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,126 @@
+"""Graph nodes. Each differentiable op creates one Node whose class is named like torch's (MulBackward0).
+
+A node holds its edges (next_functions), the metadata of the inputs it must return gradients for,
+saved tensors with the version they had when saved, and a backward closure written in impl's own
+tensor ops (so create_graph=True can differentiate it again).
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Sequence
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they have "
+          "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+          "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+          "if you need to access saved tensors after calling backward.")
+
+
+class Node:
+    __slots__ = ("next_functions", "_in_meta", "_out_meta", "_saved", "_backward", "_retained", "_freed",
+                 "_had_saved", "__weakref__")
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def _retain(self, output_nr: int, tensor: Any) -> None:
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
+
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(_FREED)
+        out = []
+        for t, version, out_of in self._saved:
+            if t._vc.version != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]], which is output "
+                    f"0 of {out_of}, is at version {t._vc.version}; expected version {version} instead. Hint: "
+                    "enable anomaly detection to find the operation that failed to compute its gradient, with "
+                    "torch.autograd.set_detect_anomaly(True).")
+            out.append(t)
+        return tuple(out)
+
+    def release(self) -> None:
+        if self._had_saved:
+            self._saved = ()
+            self._freed = True
+
+    def apply(self, grads: Sequence[Any]) -> tuple:
+        return self._backward(grads, *self.saved_tensors())
+
+
+class AccumulateGrad(Node):
+    __slots__ = ("variable",)
+
+    def apply(self, grads: Sequence[Any]) -> tuple:
+        return ()
+
+
+_classes: dict[str, type] = {}
+
+
+def node_class(name: str) -> type:
+    cls = _classes.get(name)
+    if cls is None:
+        cls = _classes[name] = type(name, (Node,), {"__slots__": ()})
+    return cls
+
+
+def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Any] = (),
+              outputs: Sequence[Any] = ()) -> Node:
+    """A node for `name` with one edge per input (None for inputs that need no gradient)."""
+    node = node_class(name).__new__(node_class(name))
+    node.next_functions = tuple(edge(t) for t in inputs)
+    node._in_meta = tuple((t._shape, t._dtype) if t is not None else None for t in inputs)
+    node._out_meta = tuple((o._shape, o._dtype, o.device) for o in outputs)
+    node._saved = tuple((t, t._vc.version, name) for t in saved)
+    node._had_saved = bool(saved)
+    node._backward = backward
+    node._retained = None
+    node._freed = False
+    return node
+
+
+def edge(t: Any) -> tuple:
+    """The (node, output_nr) a gradient for `t` flows into: its grad_fn, its AccumulateGrad, or nothing."""
+    if t is None:
+        return (None, 0)
+    if t._base is not None:
+        sync_view(t)
+    if not t._requires_grad:
+        return (None, 0)
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    acc = t._accumulate() if t._accumulate is not None else None
+    if acc is None:
+        acc = AccumulateGrad.__new__(AccumulateGrad)
+        acc.next_functions = ()
+        acc._in_meta = ()
+        acc._out_meta = ((t._shape, t._dtype, t.device),)
+        acc._saved = ()
+        acc._had_saved = False
+        acc._backward = None
+        acc._retained = None
+        acc._freed = False
+        acc.variable = t
+        t._accumulate = weakref.ref(acc)
+        # The tensor keeps its AccumulateGrad alive only through graphs that reference it, like torch.
+    return (acc, 0)
+
+
+def sync_view(t: Any) -> None:
+    """A view whose base got new history (an in-place op through another view) gets an AsStridedBackward0
+    onto the base's current history, as torch regenerates it."""
+    base = t._base
+    if t._bgf is base._grad_fn:
+        return
+    t._bgf = base._grad_fn
+    if base._requires_grad:
+        from ..ops.views import as_strided_node
+
+        as_strided_node(t, base)

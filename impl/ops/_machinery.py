@@ -1,0 +1,196 @@
+"""Shared op plumbing: the export registry, operand handling, graph recording, in-place and out= writes.
+
+Every op module defines its forward (on backend arrays) and its backward (in impl tensor ops) once, and
+goes through these helpers for dtype promotion, broadcasting checks, autograd recording, in-place
+semantics (leaf checks, version bump, CopySlices for views) and out= semantics.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import _geometry as geo, dtypes as D
+from ..autograd import grad_mode
+from ..autograd.graph import make_node
+from ..tensor import Tensor
+
+FUNCTIONS: dict[str, Callable] = {}
+METHODS: dict[str, Callable] = {}
+
+
+def export(*names: str, method: bool = True, function: bool = True) -> Callable:
+    """Register an op under torch's names: as impl.<name>, as Tensor.<name>, or both."""
+
+    def deco(fn: Callable) -> Callable:
+        for n in names or (fn.__name__.rstrip("_") if fn.__name__.endswith("__") else fn.__name__,):
+            if function:
+                FUNCTIONS[n] = fn
+            if method:
+                METHODS[n] = fn
+        return fn
+
+    return deco
+
+
+def is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def check_tensor(x: Any, opname: str, argname: str = "input") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{opname}(): argument '{argname}' (position 1) must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def check_scalar(x: Any, opname: str) -> Any:
+    if isinstance(x, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return x
+    raise TypeError(f"{opname}() received an invalid combination of arguments - got an argument of type "
+                    f"{type(x).__name__}")
+
+
+def operand_array(x: Any, dtype: D.dtype, xp: Any) -> Any:
+    """A backend array of `dtype` for a tensor or a Python scalar (scalars wrap like torch: uint8 + 300)."""
+    if isinstance(x, Tensor):
+        a = x._array
+        return a if a.dtype == dtype.np else a.astype(dtype.np)
+    return xp.asarray(np.array(x).astype(dtype.np))
+
+
+def same_device(opname: str, *tensors: Any) -> Any:
+    devs = {t.device for t in tensors if isinstance(t, Tensor) and t.dim() > 0}
+    if len(devs) > 1:
+        a, b = sorted(str(d) for d in devs)[:2]
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                           f"{b} and {a}!")
+    for t in tensors:
+        if isinstance(t, Tensor):
+            return t
+    return None
+
+
+def errstate():
+    # torch never warns on inf/nan arithmetic; NumPy would.
+    return np.errstate(all="ignore")
+
+
+# ---- autograd recording --------------------------------------------------------------------------
+
+def needs_grad(*inputs: Any) -> bool:
+    if not grad_mode.is_grad_enabled():
+        return False
+    return any(isinstance(t, Tensor) and t._requires_grad for t in inputs)
+
+
+def record(out: Tensor, name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Tensor] = ()) -> Tensor:
+    """Attach a `name` node to `out` if any tensor input requires grad (and grad mode is on)."""
+    tensors = [t if isinstance(t, Tensor) else None for t in inputs]
+    if needs_grad(*tensors):
+        out._grad_fn = make_node(name, tensors, backward, saved, outputs=[out])
+        out._requires_grad = True
+        out._output_nr = 0
+    return out
+
+
+def record_multi(outs: Sequence[Tensor], name: str, inputs: Sequence[Any], backward: Callable,
+                 saved: Sequence[Tensor] = ()) -> None:
+    tensors = [t if isinstance(t, Tensor) else None for t in inputs]
+    if needs_grad(*tensors):
+        node = make_node(name, tensors, backward, saved, outputs=outs)
+        for i, o in enumerate(outs):
+            o._grad_fn, o._requires_grad, o._output_nr = node, True, i
+
+
+# ---- in-place and out= ---------------------------------------------------------------------------
+
+def check_inplace_target(target: Tensor, result_dtype: D.dtype, result_shape: tuple, others: Sequence[Any]) -> None:
+    """Every check an in-place write needs, done before anything is written so errors change nothing."""
+    if not D.can_cast(result_dtype, target._dtype):
+        raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
+                           f"{D.type_name(target._dtype)}")
+    if geo.broadcast_shapes(result_shape, target._shape) != target._shape:
+        raise RuntimeError(f"output with shape {list(target._shape)} doesn't match the broadcast shape "
+                           f"{list(geo.broadcast_shapes(result_shape, target._shape))}")
+    check_writable(target)
+    if grad_mode.is_grad_enabled() and target._requires_grad:
+        if target._grad_fn is None and target._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if target._base is not None and target._base._requires_grad and target._base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+
+def check_writable(target: Tensor) -> None:
+    if geo.has_internal_overlap(target._shape, target._stride):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def write(target: Tensor, arr: Any) -> None:
+    """Write values into target's memory (cast to its dtype, broadcast) and bump its version."""
+    dst = target._array
+    if getattr(arr, "dtype", None) != dst.dtype:
+        arr = target._xp.asarray(arr).astype(dst.dtype)
+    dst[...] = arr
+    target._bump()
+
+
+def rebase_history(target: Tensor, name: str, others: Sequence[Any], backward: Callable,
+                   saved: Sequence[Tensor] = ()) -> None:
+    """Give `target` the history of an in-place op; through CopySlices when it is a view (like torch)."""
+    other_ts = [o if isinstance(o, Tensor) else None for o in others]
+    if not needs_grad(target, *other_ts):
+        return
+    base = target._base
+    if base is None:
+        node = make_node(name, [target, *other_ts], backward, saved, outputs=[target])
+        target._grad_fn, target._requires_grad, target._output_nr = node, True, 0
+        return
+    from .views import copy_slices
+
+    copy_slices(base, target, other_ts, backward, saved)
+
+
+def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs: Sequence[Any]) -> Tensor:
+    """out=: resize like torch (with its warning) when the shape differs, cast-check, then write."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{opname}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t._requires_grad for t in (*inputs, out)):
+        raise RuntimeError(f"{opname}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    if not D.can_cast(result_dtype, out._dtype):
+        raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
+                           f"{D.type_name(out._dtype)}")
+    shape = tuple(arr.shape)
+    if out._shape != shape:
+        if out.numel() != 0:
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out._shape)}, which does not match the required output shape {list(shape)}. "
+                          "This behavior is deprecated, and in a future PyTorch release outputs will not be "
+                          "resized unless they have zero elements. You can explicitly reuse an out tensor t by "
+                          "resizing it, inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=3)
+        from .copying import resize_
+
+        resize_(out, shape)
+    else:
+        check_writable(out)
+    write(out, arr)
+    return out
+
+
+def wrap(arr: Any, dtype: D.dtype, like: Tensor | None) -> Tensor:
+    return Tensor._wrap(arr, dtype, like.device if like is not None else None)
+
+
+def dims_arg(dim: Any, ndim: int) -> tuple:
+    """Normalise dim=None / int / sequence into sorted unique wrapped dims (None means all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int) and not isinstance(dim, bool):
+        return (geo.wrap_dim(dim, ndim),)
+    dims = tuple(geo.wrap_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+    return tuple(sorted(dims)) if dims else tuple(range(ndim))

@@ -1,0 +1,142 @@
+"""Copies and in-place fills: clone, contiguous, copy_, to(), zero_, fill_, resize_."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _backend, _geometry as geo, dtypes as D
+from .._storage import Storage
+from .._types import as_device
+from ..autograd import grad_mode
+from ..tensor import Tensor
+from . import _machinery as M
+
+
+def _dense_strides(shape: tuple, stride: tuple):
+    """torch's preserve_format: a non-overlapping dense layout keeps its strides; None otherwise."""
+    order = sorted(range(len(shape)), key=lambda d: (stride[d], shape[d]))
+    expected = 1
+    for d in order:
+        if shape[d] == 1:
+            continue
+        if stride[d] != expected:
+            return None
+        expected *= shape[d]
+    out = [0] * len(shape)
+    acc = 1
+    for d in order:  # recompute so that size-1 dims get the strides torch gives them
+        out[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(out)
+
+
+def _copy_with_strides(src: Tensor, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
+    stride = _dense_strides(src._shape, src._stride) if src.numel() else None
+    if stride is None or geo.is_contiguous(src._shape, src._stride):
+        arr = xp.asarray(src._array) if xp is _backend.module_of(src._array) else _transfer(src._array, xp)
+        return Tensor._wrap(xp.array(arr, dtype=dtype.np, copy=True), dtype, dev)
+    flat = xp.zeros(geo.storage_extent(src._shape, stride, 0), dtype=dtype.np)
+    out = Tensor._make(Storage(flat, dev), src._shape, stride, 0, dtype)
+    out._array[...] = _transfer(src._array, xp)
+    return out
+
+
+def _transfer(arr: Any, xp: Any) -> Any:
+    if xp is np:
+        return _backend.to_numpy(arr)
+    return xp.asarray(arr)
+
+
+@M.export()
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    out = _copy_with_strides(input, input._xp, input._dtype, input.device)
+    return M.record(out, "CloneBackward0", [input], lambda g, *s: (g[0],))
+
+
+@M.export(function=False)
+def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
+    if self.is_contiguous():
+        return self
+    out = Tensor._wrap(self._xp.array(self._array, copy=True), self._dtype, self.device)
+    return M.record(out, "CloneBackward0", [self], lambda g, *s: (g[0],))
+
+
+def convert(self: Tensor, dtype: Any = None, device: Any = None, copy: bool = False) -> Tensor:
+    dt = D.to_dtype(dtype) if dtype is not None else self._dtype
+    dev = as_device(device) if device is not None else self.device
+    if dt is self._dtype and dev == self.device and not copy:
+        return self
+    xp = _backend.array_module(dev.type)
+    out = _copy_with_strides(self, xp, dt, dev)
+    src_dtype = self._dtype
+    src_dev = self.device
+    if dt.is_floating_point:
+        M.record(out, "ToCopyBackward0", [self], lambda g, *s: (g[0].to(dtype=src_dtype, device=src_dev),))
+    return out
+
+
+@M.export("copy_", function=False)
+def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+    geo_shape = geo.broadcast_shapes(self._shape, src._shape)
+    if geo_shape != self._shape:
+        raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast shape "
+                           f"{list(geo_shape)}")
+    M.check_inplace_target(self, self._dtype, src._shape, (src,))
+    arr = _transfer(src._array, self._xp)
+    if self._storage is src._storage:
+        arr = arr.copy()  # overlapping copy: read everything before writing
+    M.write(self, arr)
+    M.rebase_history(self, "CopyBackwards", (src,), lambda g, *s: (None, g[0]))
+    return self
+
+
+@M.export("zero_")
+def zero_(self: Tensor) -> Tensor:
+    return fill_(self, 0)
+
+
+@M.export("fill_")
+def fill_(self: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} "
+                               "dimensions.")
+        v = value
+        value = value.item()
+    else:
+        v = None
+    M.check_inplace_target(self, self._dtype, (), ())
+    M.write(self, self._xp.asarray(np.array(value).astype(self._dtype.np)))
+    M.rebase_history(self, "FillBackward1" if v is not None else "FillBackward0", (v,),
+                     lambda g, *s: (None, g[0].sum() if v is not None else None))
+    return self
+
+
+@M.export("resize_", function=False)
+def resize_(self: Tensor, *sizes: Any) -> Tensor:
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    if self._requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError("cannot resize variables that require grad")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
+    stride = geo.contiguous_strides(sizes)
+    need = self._offset + geo.prod(sizes)
+    data = self._storage.data
+    if need > data.shape[0]:
+        # Grow the storage in place (the Storage object is shared by every view, like torch's).
+        new = self._xp.zeros(need, dtype=data.dtype)
+        new[:data.shape[0]] = data
+        self._storage.data = new
+    from ..tensor import _set_geometry
+
+    _set_geometry(self, self._storage, sizes, stride, self._offset, self._dtype)
+    return self
+
+
+@M.export("resize_as_", function=False)
+def resize_as_(self: Tensor, other: Tensor) -> Tensor:
+    return resize_(self, other._shape)

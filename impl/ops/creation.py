@@ -1,0 +1,409 @@
+"""Creation ops: tensor(), from_numpy, zeros/ones/empty/full/eye, ranges, *_like, and random sampling."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import _backend, _geometry as geo, dtypes as D
+from .._storage import Storage
+from .._types import Size, as_device
+from ..tensor import Tensor
+from . import _machinery as M
+
+
+def _size(args: Sequence[Any], opname: str) -> tuple:
+    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if isinstance(a, Tensor) and a.numel() == 1 and not a._dtype.is_floating_point:
+            a = a.item()
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{opname}(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(a).__name__}")
+        out.append(int(a))
+    if any(s < 0 for s in out):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {out}")
+    return tuple(out)
+
+
+def _finish(arr: Any, dtype: D.dtype, dev: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(arr, dtype, dev)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _xp(device: Any):
+    dev = as_device(device)
+    return _backend.array_module(dev.type), dev
+
+
+# ---- from data -----------------------------------------------------------------------------------
+
+def _infer(data: Any) -> tuple:
+    """(numpy array, impl dtype) for nested Python data, NumPy input or tensors, with torch's inference."""
+    if isinstance(data, Tensor):
+        return _backend.to_numpy(data._array), data._dtype
+    if isinstance(data, np.ndarray):
+        return data, D.from_numpy_dtype(data.dtype)
+    if isinstance(data, np.generic):
+        return np.asarray(data), D.from_numpy_dtype(data.dtype)
+    if isinstance(data, (list, tuple)):
+        _check_ragged(data, 0)
+        flat = list(_flatten(data))
+        if any(isinstance(x, Tensor) and x.dim() > 0 for x in flat):
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        vals = [x.item() if isinstance(x, Tensor) else x for x in flat]
+        dt = None
+        for x, v in zip(flat, vals):
+            d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
+            dt = d if dt is None else D.promote_types(dt, d)
+        dt = dt or D.get_default_dtype()
+        arr = np.array(vals, dtype=dt.np).reshape(_shape_of(data))
+        return arr, dt
+    if isinstance(data, (bool, int, float)):
+        return np.array(data), _scalar_dtype(data)
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _scalar_dtype(v: Any) -> D.dtype:
+    if isinstance(v, (bool, np.bool_)):
+        return D.bool_
+    if isinstance(v, (int, np.integer)):
+        return D.int64
+    if isinstance(v, (float, np.floating)):
+        return D.get_default_dtype()
+    raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+
+
+def _flatten(data: Any):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flatten(x)
+        else:
+            yield x
+
+
+def _shape_of(data: Any) -> tuple:
+    shape = []
+    while isinstance(data, (list, tuple)):
+        shape.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return tuple(shape)
+
+
+def _check_ragged(data: Any, dim: int) -> None:
+    if not data or not isinstance(data[0], (list, tuple)):
+        for x in data:
+            if isinstance(x, (list, tuple)):
+                raise ValueError(f"expected sequence of length {len(data)} at dim {dim} (got {len(x)})")
+        return
+    n = len(data[0])
+    for x in data:
+        if not isinstance(x, (list, tuple)) or len(x) != n:
+            got = len(x) if isinstance(x, (list, tuple)) else type(x).__name__
+            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {got})")
+        _check_ragged(x, dim + 1)
+
+
+@M.export(method=False)
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    arr, dt = _infer(data)
+    dt = D.to_dtype(dtype) if dtype is not None else dt
+    xp, dev = _xp(device)
+    out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
+    return _finish(out, dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    if isinstance(data, Tensor) and (dtype is None or D.to_dtype(dtype) is data._dtype) and device is None:
+        return data
+    if isinstance(data, np.ndarray) and dtype is None and device in (None, "cpu"):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+@M.export(method=False)
+def from_numpy(ndarray: Any) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dt = D.from_numpy_dtype(ndarray.dtype)
+    item = ndarray.dtype.itemsize
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
+    if any(s % item for s in ndarray.strides):
+        raise ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy array "
+                         "to reallocate the memory.")
+    strides = tuple(s // item for s in ndarray.strides)
+    extent = geo.storage_extent(ndarray.shape, strides, 0)
+    # The storage is a flat view over exactly the memory the array spans: writes go both ways.
+    flat = np.lib.stride_tricks.as_strided(ndarray, (extent,), (item,)) if extent else np.empty(0, ndarray.dtype)
+    if not ndarray.flags.writeable:
+        flat = flat.view()
+    t = Tensor._make(Storage(flat, as_device("cpu")), ndarray.shape, strides, 0, dt)
+    return t
+
+
+# ---- filled --------------------------------------------------------------------------------------
+
+def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp, dev = _xp(device)
+    arr = xp.full(size, fill, dtype=dt.np) if fill is not None else xp.zeros(size, dtype=dt.np)
+    return _finish(arr, dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    return _filled(_size(size, "zeros"), 0, dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    return _filled(_size(size, "ones"), 1, dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
+          memory_format: Any = None, pin_memory: bool = False) -> Tensor:
+    # Uninitialised in torch; zeros here, so runs stay deterministic.
+    return _filled(_size(size, "empty"), None, dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp, dev = _xp(device)
+    flat = xp.zeros(geo.storage_extent(tuple(size), tuple(stride), 0), dtype=dt.np)
+    t = Tensor._make(Storage(flat, dev), tuple(size), tuple(stride), 0, dt)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+@M.export(method=False)
+def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = fill_value.dtype if isinstance(fill_value, Tensor) else _scalar_dtype(fill_value)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _filled(_size((size,), "full"), fill_value, dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m if m is not None else n)}")
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp, dev = _xp(device)
+    return _finish(xp.eye(n, m if m is not None else n, dtype=dt.np), dt, dev, requires_grad)
+
+
+def _like(input: Tensor, dtype: Any, device: Any) -> tuple:
+    return (dtype if dtype is not None else input._dtype), (device if device is not None else input.device)
+
+
+@M.export(method=False)
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return _filled(input._shape, 0, dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return _filled(input._shape, 1, dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return _filled(input._shape, None, dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return _filled(input._shape, fill_value, dt, dev, requires_grad)
+
+
+@M.export("new_zeros", function=False)
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(self, dtype, device)
+    return _filled(_size(size, "new_zeros"), 0, dt, dev, requires_grad)
+
+
+@M.export("new_ones", function=False)
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(self, dtype, device)
+    return _filled(_size(size, "new_ones"), 1, dt, dev, requires_grad)
+
+
+@M.export("new_tensor", function=False)
+def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False):
+    dt, dev = _like(self, dtype, device)
+    return tensor(data, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+# ---- ranges --------------------------------------------------------------------------------------
+
+@M.export(method=False)
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False, out: Any = None) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
+    dt = D.to_dtype(dtype)
+    xp, dev = _xp(device)
+    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
+    arr = vals[0] + vals[2] * np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64)
+    return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False, out: Any = None) -> Tensor:
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp, dev = _xp(device)
+    cdt = dt.np if dt.is_floating_point else np.float64
+    i = np.arange(steps)
+    if steps == 1:
+        arr = np.full(1, start, dtype=cdt)
+    else:
+        # torch fills the first half from start and the second half back from end (symmetric rounding).
+        step = (np.asarray(end, cdt) - np.asarray(start, cdt)) / cdt(steps - 1) if steps > 1 else cdt(0)
+        half = steps // 2
+        arr = np.where(i < half, np.asarray(start, cdt) + step * i.astype(cdt),
+                       np.asarray(end, cdt) - step * (steps - i - 1).astype(cdt)).astype(cdt)
+    return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    lin = linspace(start, end, steps, dtype=D.float64)
+    arr = np.power(np.float64(base), _backend.to_numpy(lin._array))
+    xp, dev = _xp(device)
+    return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+
+
+# ---- random (NumPy's generator; torch's exact streams are a separate piece of work) --------------------
+
+_rng = [np.random.default_rng()]
+
+
+@M.export(method=False)
+def manual_seed(seed: int) -> Any:
+    _rng[0] = np.random.default_rng(int(seed))
+    return _rng[0]
+
+
+@M.export(method=False, function=True)
+def seed() -> int:
+    s = int(np.random.SeedSequence().entropy % (2 ** 63))
+    manual_seed(s)
+    return s
+
+
+def _random(size: tuple, sample: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp, dev = _xp(device)
+    return _finish(xp.asarray(np.asarray(sample(size)).astype(dt.np)), dt, dev, requires_grad)
+
+
+@M.export(method=False)
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None):
+    return _random(_size(size, "rand"), lambda s: _rng[0].random(s), dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None):
+    return _random(_size(size, "randn"), lambda s: _rng[0].standard_normal(s), dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False, generator: Any = None) -> Tensor:
+    if size is None:
+        low, high, size = 0, low, high
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _random(_size((size,), "randint"), lambda s: _rng[0].integers(low, high, s), dtype or D.int64, device,
+                   requires_grad)
+
+
+@M.export(method=False)
+def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None):
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    return _random((n,), lambda s: _rng[0].permutation(n), dtype or D.int64, device, requires_grad)
+
+
+@M.export(method=False)
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        m = mean._array if isinstance(mean, Tensor) else mean
+        s = std._array if isinstance(std, Tensor) else std
+        like = mean if isinstance(mean, Tensor) else std
+        if isinstance(s, np.ndarray) and (s < 0).any() or not isinstance(s, np.ndarray) and s < 0:
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        arr = _rng[0].normal(np.broadcast_to(m, shape), np.broadcast_to(s, shape))
+        return Tensor._wrap(np.asarray(arr).astype(like._dtype.np), like._dtype, like.device)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _random(_size((size,), "normal"), lambda s: _rng[0].normal(mean, std, s), dtype, device, requires_grad)
+
+
+@M.export(method=False)
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return rand(input._shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+@M.export(method=False)
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return randn(input._shape, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def _fill_random(self: Tensor, sample: Any) -> Tensor:
+    M.check_inplace_target(self, self._dtype, self._shape, ())
+    M.write(self, self._xp.asarray(np.asarray(sample(self._shape)).astype(self._dtype.np)))
+    return self
+
+
+@M.export("uniform_", function=False)
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    return _fill_random(self, lambda s: _rng[0].uniform(a, b, s))
+
+
+@M.export("normal_", function=False)
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_random(self, lambda s: _rng[0].normal(mean, std, s))

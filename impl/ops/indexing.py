@@ -1,0 +1,160 @@
+"""Tensor.__getitem__ / __setitem__: basic indexing builds views, advanced indexing copies (like torch)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import _machinery as M
+from . import views as V
+
+
+def _is_advanced(i: Any) -> bool:
+    return isinstance(i, (Tensor, list, np.ndarray)) or (isinstance(i, bool))
+
+
+def _as_tuple(idx: Any) -> tuple:
+    return idx if isinstance(idx, tuple) else (idx,)
+
+
+def _check_item(i: Any) -> None:
+    if i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer)) or _is_advanced(i):
+        return
+    raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+                     f"indices (got {type(i).__name__})")
+
+
+def _slice_ints(s: slice) -> tuple:
+    def conv(v: Any) -> Any:
+        if isinstance(v, Tensor):
+            return int(v.item())
+        return v
+    return conv(s.start), conv(s.stop), 1 if s.step is None else conv(s.step)
+
+
+def basic_index(x: Tensor, idx: Any) -> Tensor:
+    """A view for an index made of ints, slices, None and Ellipsis, applied one dim at a time as torch does."""
+    if isinstance(idx, slice):  # a lone slice is always recorded, even ':' (SliceBackward0)
+        start, stop, step = _slice_ints(idx)
+        if x.dim() == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                             "in C++ to convert a 0-dim tensor to a number")
+        return V.slice_dim(x, 0, 0 if start is None else start, x._shape[0] if stop is None else stop, step)
+    items = _as_tuple(idx)
+    consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
+    if consumed > x.dim():
+        raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
+    if sum(1 for i in items if i is Ellipsis) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    out, dim, changed = x, 0, False
+    for i in items:
+        if i is None:
+            out, dim, changed = V.unsqueeze(out, dim), dim + 1, True
+        elif i is Ellipsis:
+            dim += x.dim() - consumed
+        elif isinstance(i, slice):
+            start, stop, step = _slice_ints(i)
+            size = out._shape[dim]
+            if step <= 0:
+                raise ValueError("step must be greater than zero")
+            lo, hi, _ = slice(start, stop, step).indices(size)
+            if not (lo == 0 and hi >= size and step == 1):  # a full ':' is skipped inside a tuple
+                out, changed = V.slice_dim(out, dim, lo, hi, step), True
+            dim += 1
+        else:
+            i = int(i)
+            size = out._shape[dim]
+            if not -size <= i < size:
+                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+            out, changed = V.select(out, dim, i), True
+    return out if changed else V.alias(x)
+
+
+def _np_index(x: Tensor, idx: Any) -> tuple:
+    """Translate an advanced index into a NumPy index, checking what torch checks."""
+    out = []
+    for i in _as_tuple(idx):
+        if isinstance(i, Tensor):
+            if i._dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(i._array)
+        elif isinstance(i, list):
+            arr = np.asarray(i)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(x._xp.asarray(arr))
+        elif isinstance(i, slice):
+            out.append(slice(*_slice_ints(i)))
+        else:
+            out.append(i)
+    return tuple(out)
+
+
+def _checked(fn: Any) -> Any:
+    try:
+        return fn()
+    except IndexError as e:
+        raise IndexError(str(e).replace("axis", "dimension")) from None
+
+
+def getitem(self: Tensor, idx: Any) -> Tensor:
+    items = _as_tuple(idx)
+    for i in items:
+        _check_item(i)
+    if not any(_is_advanced(i) for i in items):
+        return basic_index(self, idx)
+    np_idx = _np_index(self, idx)
+    arr = _checked(lambda: self._array[np_idx])
+    out = M.wrap(self._xp.array(arr, copy=True), self._dtype, self)
+    in_shape = self._shape
+    return M.record(out, "IndexBackward0", [self], lambda g, *s: (_index_grad(g[0], in_shape, np_idx),))
+
+
+def _index_grad(g: Tensor, in_shape: tuple, np_idx: tuple) -> Tensor:
+    xp = g._xp
+    z = xp.zeros(in_shape, dtype=g._dtype.np)
+    (np.add.at if xp is np else xp.add.at)(z, np_idx, g._array)
+    return M.record(M.wrap(z, g._dtype, g), "IndexPutBackward0", [g], lambda gg, *s: (getitem(gg[0], np_idx),))
+
+
+def setitem(self: Tensor, idx: Any, value: Any) -> None:
+    items = _as_tuple(idx)
+    for i in items:
+        _check_item(i)
+    if not any(_is_advanced(i) for i in items):
+        target = basic_index(self, idx)
+        if isinstance(value, Tensor):
+            target.copy_(value)
+        else:
+            M.check_scalar(value, "__setitem__")
+            target.fill_(value)
+        return
+    _index_put(self, idx, value)
+
+
+def _index_put(self: Tensor, idx: Any, value: Any) -> None:
+    np_idx = _np_index(self, idx)
+    M.check_inplace_target(self, self._dtype, (), ())
+    region_shape = _checked(lambda: self._array[np_idx]).shape
+    v = value._array if isinstance(value, Tensor) else np.array(value)
+    try:
+        np.broadcast_shapes(np.shape(v), region_shape)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to "
+                           f"indexing result of shape {list(region_shape)}") from None
+    self._array[np_idx] = v.astype(self._dtype.np) if hasattr(v, "astype") else v
+    self._bump()
+    vt = value if isinstance(value, Tensor) else None
+
+    def backward(grads, *s):
+        g = grads[0]
+        keep = g.clone()
+        keep._array[np_idx] = 0
+        gv = getitem(g, np_idx) if vt is not None else None
+        return keep, gv
+
+    M.rebase_history(self, "IndexPutBackward0", (vt,), backward)
+
+
+OPERATORS = {"__getitem__": getitem, "__setitem__": setitem}

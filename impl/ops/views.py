@@ -1,0 +1,415 @@
+"""View ops: new tensors on the same storage with torch's strides and offsets, and their backward nodes.
+
+Also CopySlices, which gives a view's base the history of an in-place op done through the view.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .. import _geometry as geo
+from ..autograd.graph import make_node
+from ..tensor import Tensor
+from . import _machinery as M
+
+
+def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
+              backward: Callable | None = None) -> Tensor:
+    v = Tensor._make(src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._vc)
+    v._base = src._base if src._base is not None else src
+    v._bgf = v._base._grad_fn
+    if node is not None:
+        M.record(v, node, [src], backward)
+    return v
+
+
+def _sizes(args: Sequence[Any]) -> tuple:
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    for a in args:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"view(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(a).__name__}")
+    return tuple(int(a) for a in args)
+
+
+@M.export(function=False)
+def view(self: Tensor, *shape: Any) -> Tensor:
+    shape = geo.infer_size(_sizes(shape), self.numel())
+    stride = geo.view_strides(self._shape, self._stride, shape)
+    if stride is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.")
+    in_shape = self._shape
+    return make_view(self, shape, stride, self._offset, "ViewBackward0", lambda g, *s: (g[0].reshape(in_shape),))
+
+
+@M.export(function=False)
+def view_as(self: Tensor, other: Tensor) -> Tensor:
+    return view(self, other._shape)
+
+
+@M.export()
+def reshape(input: Tensor, *shape: Any) -> Tensor:
+    shape = geo.infer_size(_sizes(shape), input.numel())
+    if geo.view_strides(input._shape, input._stride, shape) is not None:
+        return view(input, shape)
+    # Not viewable: torch copies (clone) then views the copy; the node is UnsafeViewBackward0.
+    from .copying import clone
+
+    c = clone(input)
+    in_shape = c._shape
+    out = Tensor._make(c._storage, shape, geo.contiguous_strides(shape), 0, c._dtype)
+    out._arr = None
+    return M.record(out, "UnsafeViewBackward0", [c], lambda g, *s: (g[0].reshape(in_shape),))
+
+
+@M.export(function=False)
+def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    return reshape(self, other._shape)
+
+
+@M.export()
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if input.dim() == 0:
+        return reshape(input, 1)
+    s = geo.wrap_dim(start_dim, input.dim())
+    e = geo.wrap_dim(end_dim, input.dim())
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = input._shape[:s] + (geo.prod(input._shape[s:e + 1]),) + input._shape[e + 1:]
+    return reshape(input, shape)
+
+
+@M.export()
+def t(input: Tensor) -> Tensor:
+    if input.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.dim()}D")
+    if input.dim() < 2:
+        return make_view(input, input._shape, input._stride, input._offset, "TBackward0", lambda g, *s: (g[0],))
+    return make_view(input, input._shape[::-1], input._stride[::-1], input._offset, "TBackward0",
+                     lambda g, *s: (t(g[0]),))
+
+
+@M.export()
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    n = input.dim()
+    d0, d1 = geo.wrap_dim(dim0, n), geo.wrap_dim(dim1, n)
+    shape, stride = list(input._shape), list(input._stride)
+    if n:
+        shape[d0], shape[d1] = shape[d1], shape[d0]
+        stride[d0], stride[d1] = stride[d1], stride[d0]
+    return make_view(input, shape, stride, input._offset, "TransposeBackward0",
+                     lambda g, *s: (transpose(g[0], d0, d1),))
+
+
+M.export("swapaxes", "swapdims")(transpose)
+
+
+@M.export()
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    n = input.dim()
+    if len(dims) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
+                           f"of the desired ordering of dimensions i.e. input.dim() = {n} is not equal to "
+                           f"len(dims) = {len(dims)}")
+    dims = tuple(geo.wrap_dim(d, n) for d in dims)
+    if len(set(dims)) != n:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    inv = tuple(int(i) for i in np.argsort(dims))
+    return make_view(input, [input._shape[d] for d in dims], [input._stride[d] for d in dims], input._offset,
+                     "PermuteBackward0", lambda g, *s: (permute(g[0], inv),))
+
+
+def _T(self: Tensor) -> Tensor:
+    return permute(self, tuple(range(self.dim() - 1, -1, -1)))
+
+
+def _mT(self: Tensor) -> Tensor:
+    return transpose(self, -2, -1)
+
+
+@M.export()
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    n = input.dim()
+    if not -n - 1 <= dim <= n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n - 1}, {n}], but got {dim})")
+    d = dim % (n + 1)
+    new_stride = input._shape[d] * input._stride[d] if d < n else 1
+    shape = input._shape[:d] + (1,) + input._shape[d:]
+    stride = input._stride[:d] + (new_stride,) + input._stride[d:]
+    return make_view(input, shape, stride, input._offset, "UnsqueezeBackward0", lambda g, *s: (squeeze(g[0], d),))
+
+
+@M.export()
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    n = input.dim()
+    if dim is None:
+        dims = {i for i, s in enumerate(input._shape) if s == 1}
+        node = "SqueezeBackward0"
+    elif isinstance(dim, (tuple, list)):
+        dims = {geo.wrap_dim(d, n) for d in dim if n and input._shape[geo.wrap_dim(d, n)] == 1}
+        node = "SqueezeBackward2"
+    else:
+        d = geo.wrap_dim(dim, n)
+        dims = {d} if n and input._shape[d] == 1 else set()
+        node = "SqueezeBackward1"
+    in_shape = input._shape
+    keep = [i for i in range(n) if i not in dims]
+    return make_view(input, [input._shape[i] for i in keep], [input._stride[i] for i in keep], input._offset,
+                     node, lambda g, *s: (g[0].reshape(in_shape),))
+
+
+@M.export(function=False)
+def expand(self: Tensor, *sizes: Any) -> Tensor:
+    sizes = _sizes(sizes)
+    n = len(sizes)
+    if n < self.dim():
+        raise RuntimeError(f"expand(torch.{self._dtype.legacy}{{{list(self._shape)}}}, size={list(sizes)}): the number of "
+                           f"sizes provided ({n}) must be greater or equal to the number of dimensions in the tensor "
+                           f"({self.dim()})")
+    shape, stride = [], []
+    lead = n - self.dim()
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
+            shape.append(s)
+            stride.append(0)
+            continue
+        cur, st = self._shape[i - lead], self._stride[i - lead]
+        if s == -1:
+            s = cur
+        if cur == s:
+            shape.append(s)
+            stride.append(st)
+        elif cur == 1:
+            shape.append(s)
+            stride.append(0)
+        else:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(self._shape)}")
+    in_shape = self._shape
+    from .reduction import sum_to
+
+    return make_view(self, shape, stride, self._offset, "ExpandBackward0", lambda g, *s: (sum_to(g[0], in_shape),))
+
+
+@M.export(function=False)
+def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    return expand(self, other._shape)
+
+
+@M.export()
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:
+    return expand(input, tuple(size))
+
+
+def _embed(g: Tensor, in_shape: tuple, region: Callable[[Tensor], Tensor]) -> Tensor:
+    """Gradient of a selecting view: zeros of the input's shape with the view's region set to g."""
+    from .creation import zeros
+
+    z = zeros(in_shape, dtype=g._dtype, device=g.device)
+    region(z).copy_(g)
+    return z
+
+
+@M.export()
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    n = input.dim()
+    if n == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = geo.wrap_dim(dim, n)
+    size = input._shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
+    i = index % size
+    in_shape = input._shape
+    return make_view(input, input._shape[:d] + input._shape[d + 1:], input._stride[:d] + input._stride[d + 1:],
+                     input._offset + i * input._stride[d], "SelectBackward0",
+                     lambda g, *s: (_embed(g[0], in_shape, lambda z: select(z, d, i)),))
+
+
+def slice_dim(input: Tensor, dim: int, start: int, stop: int, step: int) -> Tensor:
+    """input[..., start:stop:step, ...] along dim, with Python's clamping (start/stop already ints)."""
+    if step <= 0:
+        raise ValueError("step must be greater than zero")
+    size = input._shape[dim]
+    start, stop, _ = slice(start, stop, step).indices(size)
+    length = max(0, (stop - start + step - 1) // step)
+    shape = list(input._shape)
+    stride = list(input._stride)
+    shape[dim] = length
+    stride[dim] *= step
+    in_shape = input._shape
+    return make_view(input, shape, stride, input._offset + start * input._stride[dim], "SliceBackward0",
+                     lambda g, *s: (_embed(g[0], in_shape, lambda z: slice_dim(z, dim, start, stop, step)),))
+
+
+@M.export()
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    n = input.dim()
+    if n == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = geo.wrap_dim(dim, n)
+    size = input._shape[d]
+    start = int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    start %= size if size else 1
+    if length < 0 or start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return slice_dim(input, d, start, start + length, 1)
+
+
+def alias(input: Tensor) -> Tensor:
+    return make_view(input, input._shape, input._stride, input._offset, "AliasBackward0", lambda g, *s: (g[0],))
+
+
+@M.export()
+def as_strided(input: Tensor, size: Sequence[int], stride: Sequence[int], storage_offset: int | None = None) -> Tensor:
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    off = input._offset if storage_offset is None else storage_offset
+    if geo.storage_extent(size, stride, off) > input._storage.data.shape[0]:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {off}, and itemsize "
+                           f"{input._dtype.itemsize} requiring a storage size of "
+                           f"{geo.storage_extent(size, stride, off) * input._dtype.itemsize} are out of bounds for "
+                           f"storage of size {input._storage.data.nbytes}")
+    in_geom = (input._shape, input._stride, input._offset)
+    out_geom = (size, stride, off)
+    return make_view(input, size, stride, off, "AsStridedBackward0",
+                     lambda g, *s: (_as_strided_backward(g[0], in_geom, out_geom),))
+
+
+def _geometry_index(shape: Sequence[int], stride: Sequence[int], offset: int, xp: Any) -> Any:
+    idx = xp.full(tuple(shape), offset, dtype=np.int64)
+    for d, (sz, st) in enumerate(zip(shape, stride)):
+        ar = xp.arange(sz, dtype=np.int64) * st
+        idx = idx + ar.reshape((sz,) + (1,) * (len(shape) - d - 1))
+    return idx
+
+
+def _as_strided_backward(g: Tensor, in_geom: tuple, out_geom: tuple) -> Tensor:
+    """Scatter-add g (laid out by out_geom in storage) and read it back through the input's geometry."""
+    xp = g._xp
+    extent = max(geo.storage_extent(*in_geom), geo.storage_extent(*out_geom), 1)
+    buf = xp.zeros(extent, dtype=g._dtype.np)
+    out_idx = _geometry_index(*out_geom, xp)
+    np.add.at(buf, out_idx.reshape(-1), g._array.reshape(-1)) if xp is np else \
+        xp.add.at(buf, out_idx.reshape(-1), g._array.reshape(-1))
+    res = buf[_geometry_index(*in_geom, xp)]
+    return M.record(M.wrap(res, g._dtype, g), "AsStridedBackwardBackward0", [g],
+                    lambda gg, *s: (as_strided(gg[0].contiguous(), *out_geom[:2], out_geom[2]),))
+
+
+def as_strided_node(view_t: Tensor, base: Tensor) -> None:
+    """Give a view an AsStridedBackward0 node onto its base's current history."""
+    in_geom = (base._shape, base._stride, base._offset)
+    out_geom = (view_t._shape, view_t._stride, view_t._offset)
+    rel = (view_t._shape, view_t._stride, view_t._offset - base._offset)
+    node = make_node("AsStridedBackward0", [base],
+                     lambda g, *s: (_as_strided_backward(g[0], (in_geom[0], in_geom[1], 0), rel),),
+                     outputs=[view_t])
+    view_t._grad_fn, view_t._requires_grad, view_t._output_nr = node, True, 0
+    del out_geom
+
+
+def copy_slices(base: Tensor, view_t: Tensor, others: Sequence[Any], fn_backward: Callable,
+                saved: Sequence[Tensor]) -> None:
+    """In-place op `fn` done through `view_t`: the base gets a CopySlices node, like torch's.
+
+    Its backward hands the view's region of the base gradient to fn's backward, writes fn's gradient for
+    the old view value back into that region, and passes the other inputs' gradients on."""
+    bshape, bstride = base._shape, base._stride
+    rel = (view_t._shape, view_t._stride, view_t._offset - base._offset)
+
+    def backward(grads, *saved_t):
+        from .creation import empty_strided
+
+        g = grads[0]
+        result = empty_strided(bshape, bstride, dtype=g._dtype, device=g.device)
+        result.copy_(g)
+        region = as_strided(result, *rel)
+        res = fn_backward([region.clone()], *saved_t)
+        if res[0] is None:
+            region.zero_()
+        else:
+            region.copy_(res[0])
+        return (result, *res[1:])
+
+    node = make_node("CopySlices", [base, *others], backward, saved, outputs=[base])
+    base._grad_fn, base._requires_grad, base._output_nr = node, True, 0
+    view_t._bgf = None  # forces the view to regenerate its node onto the new base history
+    from ..autograd.graph import sync_view
+
+    sync_view(view_t)
+
+
+@M.export()
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    n = input.dim()
+    d1, d2 = geo.wrap_dim(dim1, n), geo.wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    s1, s2 = input._shape[d1], input._shape[d2]
+    if offset >= 0:
+        length = max(0, min(s1, s2 - offset))
+        off = input._offset + (offset * input._stride[d2] if length else 0)
+    else:
+        length = max(0, min(s1 + offset, s2))
+        off = input._offset + (-offset * input._stride[d1] if length else 0)
+    keep = [i for i in range(n) if i not in (d1, d2)]
+    shape = [input._shape[i] for i in keep] + [length]
+    stride = [input._stride[i] for i in keep] + [input._stride[d1] + input._stride[d2]]
+    in_shape = input._shape
+    return make_view(input, shape, stride, off, "DiagonalBackward0",
+                     lambda g, *s: (_embed(g[0], in_shape, lambda z: diagonal(z, offset, d1, d2)),))
+
+
+@M.export()
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    d = geo.wrap_dim(dim, input.dim())
+    return tuple(select(input, d, i) for i in range(input._shape[d]))
+
+
+@M.export()
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    d = geo.wrap_dim(dim, tensor.dim())
+    size = tensor._shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sections = [min(step, size - i) for i in range(0, size, step)] if size else [0]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
+                               f"at dimension {d}), but got split_sizes={sections}")
+    out, start = [], 0
+    for s in sections:
+        out.append(slice_dim(tensor, d, start, start + s, 1))
+        start += s
+    return tuple(out)
+
+
+@M.export()
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d = geo.wrap_dim(dim, input.dim())
+    size = input._shape[d]
+    step = -(-size // chunks) if size else 0
+    return split(input, step, d) if step else (input,)
+
+
+PROPERTIES = {"T": _T, "mT": _mT}

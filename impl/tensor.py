@@ -1,0 +1,384 @@
+"""Tensor: a strided view (shape, strides, offset) onto a Storage, plus dtype, device and autograd metadata.
+
+Ops live in impl/ops and are attached to this class there; this module holds only the tensor model:
+geometry, the NumPy bridge, conversion, and the autograd attributes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _backend, _geometry as geo, dtypes as D
+from ._storage import Storage, UntypedStorage, VersionCounter
+from ._types import CPU, Size, as_device, device
+
+
+class Tensor:
+    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_vc", "_arr",
+                 "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_base", "_retains_grad",
+                 "_accumulate", "_is_param", "_bgf", "__weakref__", "__dict__")
+
+    # ---- construction -------------------------------------------------------------------------
+    def __init__(self, *args: Any, device: Any = None):
+        """Legacy constructor: Tensor(2, 3) is uninitialised float, Tensor([1, 2]) holds data."""
+        from .ops import creation
+
+        dt = D.get_default_dtype()
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
+            src = args[0]
+            t = creation.tensor(src, dtype=dt, device=device) if not isinstance(src, Tensor) else src
+            _init_alias(self, t)
+            return
+        size = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+        _init_alias(self, creation.empty(*size, dtype=dt, device=device))
+
+    @classmethod
+    def _make(cls, storage: Storage, shape: tuple, stride: tuple, offset: int, dtype: D.dtype,
+              vc: VersionCounter | None = None) -> "Tensor":
+        t = object.__new__(cls)
+        t._storage = storage
+        t._shape = tuple(shape)
+        t._stride = tuple(stride)
+        t._offset = offset
+        t._dtype = dtype
+        t._vc = vc if vc is not None else VersionCounter()
+        t._arr = None
+        t._requires_grad = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t._grad = None
+        t._base = None
+        t._retains_grad = False
+        t._accumulate = None
+        t._is_param = False
+        t._bgf = None  # the base's grad_fn when this view's history was made (detects stale views)
+        return t
+
+    @classmethod
+    def _wrap(cls, arr: Any, dtype: D.dtype | None = None, dev: device | None = None) -> "Tensor":
+        """A new tensor owning a contiguous copy of (or, if already contiguous, the memory of) `arr`."""
+        xp = _backend.module_of(arr)
+        dtype = dtype or D.from_numpy_dtype(arr.dtype)
+        if arr.dtype != dtype.np:
+            arr = arr.astype(dtype.np)
+        arr = xp.asarray(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
+        flat = arr.reshape(-1)
+        dev = dev or (CPU if xp is np else as_device("cuda"))
+        t = cls._make(Storage(flat, dev), arr.shape, geo.contiguous_strides(arr.shape), 0, dtype)
+        t._arr = arr
+        return t
+
+    # ---- the array view -----------------------------------------------------------------------
+    @property
+    def _array(self) -> Any:
+        """An ndarray sharing this tensor's memory with its exact geometry (cached; geometry is fixed)."""
+        a = self._arr
+        if a is None:
+            a = self._arr = _backend.strided_view(self._storage.data, self._shape, self._stride, self._offset)
+        return a
+
+    @property
+    def _xp(self):
+        return _backend.module_of(self._storage.data)
+
+    # ---- attributes ---------------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._shape)
+        return self._shape[geo.wrap_dim(dim, len(self._shape))]
+
+    @property
+    def dtype(self) -> D.dtype:
+        return self._dtype
+
+    @property
+    def device(self) -> device:
+        return self._storage.device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._storage.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    def dim(self) -> int:
+        return len(self._shape)
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return geo.prod(self._shape)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._dtype.itemsize
+
+    def stride(self, dim: int | None = None):
+        if dim is None:
+            return self._stride
+        return self._stride[geo.wrap_dim(dim, len(self._shape))]
+
+    def storage_offset(self) -> int:
+        return self._offset
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return geo.is_contiguous(self._shape, self._stride)
+
+    def data_ptr(self) -> int:
+        return _backend.data_ptr(self._storage.data) + self._offset * self._dtype.itemsize
+
+    def untyped_storage(self) -> UntypedStorage:
+        return UntypedStorage(self._storage)
+
+    @property
+    def _version(self) -> int:
+        return self._vc.version
+
+    def _bump(self) -> None:
+        self._vc.version += 1
+
+    def is_floating_point(self) -> bool:
+        return self._dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return False
+
+    def type(self, dtype: Any = None, non_blocking: bool = False):
+        if dtype is None:
+            prefix = "torch.cuda." if self.is_cuda else "torch."
+            return prefix + self._dtype.legacy
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            matches = [d for d in D.ALL if d.legacy == name]
+            if not matches:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = matches[0]
+        return self.to(dtype)
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ---- Python scalars and NumPy -------------------------------------------------------------
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a Tensor with {self.numel()} elements cannot be converted to Scalar")
+        return _backend.to_numpy(self._array).reshape(-1)[0].item()
+
+    def tolist(self):
+        return _backend.to_numpy(self._array).tolist()
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._dtype.category != 1 or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def numpy(self, force: bool = False) -> np.ndarray:
+        if self.is_cuda:
+            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
+                            "tensor to host memory first.")
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                               "instead.")
+        return self._array  # shares memory, like torch
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = _backend.to_numpy(self._array)
+        return a if dtype is None else a.astype(dtype)
+
+    # ---- conversion ---------------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        for a in args:
+            if isinstance(a, D.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (str, device)):
+                dev = a
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments - got {type(a).__name__}")
+        from .ops import copying
+
+        return copying.convert(self, dtype=dtype, device=dev, copy=copy)
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> "Tensor":
+        return self.to(device if device is not None else "cuda")
+
+    def float(self) -> "Tensor":
+        return self.to(D.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(D.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(D.float16)
+
+    def int(self) -> "Tensor":
+        return self.to(D.int32)
+
+    def long(self) -> "Tensor":
+        return self.to(D.int64)
+
+    def short(self) -> "Tensor":
+        return self.to(D.int16)
+
+    def char(self) -> "Tensor":
+        return self.to(D.int8)
+
+    def byte(self) -> "Tensor":
+        return self.to(D.uint8)
+
+    def bool(self) -> "Tensor":
+        return self.to(D.bool_)
+
+    # ---- autograd attributes ------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        if self._base is not None:
+            _sync_view(self)
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self._grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "
+                               "computed variable in a subgraph that doesn't require differentiation use "
+                               "var_no_grad = var.detach().")
+        if flag and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad_fn(self):
+        if self._base is not None:
+            _sync_view(self)
+        return self._grad_fn
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, g: "Tensor | None") -> None:
+        if g is not None:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(g).__name__}")
+            if g._dtype is not self._dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if g._shape != self._shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = g
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is not None:
+            self._retains_grad = True
+            self._grad_fn._retain(self._output_nr, self)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        from .autograd import engine
+
+        engine.backward([self], [gradient], retain_graph=retain_graph, create_graph=create_graph,
+                        inputs=inputs)
+
+    @property
+    def data(self) -> "Tensor":
+        # Shares memory but not the version counter, so writes through .data are invisible to autograd.
+        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype)
+
+    @data.setter
+    def data(self, other: "Tensor") -> None:
+        _set_geometry(self, other._storage, other._shape, other._stride, other._offset, other._dtype)
+
+    def detach(self) -> "Tensor":
+        # A view with no history that shares the version counter (torch's detach is a view).
+        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype, self._vc)
+
+    def detach_(self) -> "Tensor":
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using "
+                               "DistributedDataParallel (DDP) for training, ...")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ---- printing -----------------------------------------------------------------------------
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        from ._printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.dim() == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+
+def _sync_view(t: Tensor) -> None:
+    from .autograd.graph import sync_view
+
+    sync_view(t)
+
+
+def _set_geometry(t: Tensor, storage: Storage, shape: tuple, stride: tuple, offset: int, dtype: D.dtype) -> None:
+    t._storage, t._shape, t._stride, t._offset, t._dtype = storage, tuple(shape), tuple(stride), offset, dtype
+    t._arr = None
+
+
+def _init_alias(self: Tensor, src: Tensor) -> None:
+    """Initialise `self` (made by the legacy constructor) as an alias of `src`'s memory."""
+    fresh = Tensor._make(src._storage, src._shape, src._stride, src._offset, src._dtype)
+    for name in Tensor.__slots__:
+        if name not in ("__weakref__", "__dict__"):
+            object.__setattr__(self, name, getattr(fresh, name))
