@@ -30,3 +30,18 @@ def lib():
 
 def pytest_report_header(config):
     return f"library under test: {LIB_NAME} (CONFORMANCE_IMPL)"
+
+
+@pytest.fixture(autouse=True)
+def _restore_grad_mode():
+    """A failing grad-mode test must not leave autograd switched off for the tests after it."""
+    yield
+    import torch
+
+    for M in (torch, _lib):
+        setter = getattr(M, "set_grad_enabled", None)
+        if setter is not None:
+            try:
+                setter(True)
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
