@@ -50,7 +50,8 @@ def all_statuses(device="cpu"):
     return [rec(op=f"op_{s}", status=s, device=device,
                 reason=f"reason for {s}" if s != "pass" else None,
                 repro=f"repro_{s}()" if s in ("fail", "stale", "error") else None,
-                detail={"expected": [1.0, 2.0], "actual": [1.0, 3.0], "inputs": {"x": [[1, 2]]}}
+                detail={"what": "result", "problem": "values differ", "expected": [1.0, 2.0],
+                        "actual": [1.0, 3.0], "inputs": {"x": [[1, 2]]}, "max_abs_diff": 1.0}
                 if s == "fail" else {})
             for s in STATUSES]
 
@@ -67,6 +68,8 @@ def test_every_status_renders_with_its_class(tmp_path):
     assert page.count('<details class="failure"') == 3
     assert '<pre class="repro">repro_fail()</pre>' in page and 'class="copy"' in page
     assert "[1.0, 3.0]" in page  # actual value shown
+    assert "<h4>inputs (shrunk)</h4><pre>x: [[1, 2]]</pre>" in page
+    assert "<th>max_abs_diff</th>" in page and "<th>problem</th>" in page
 
 
 def test_self_contained(tmp_path):

@@ -34,6 +34,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Compact JSON for the embedded cell data (tojson still escapes < > & ' for <script>).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":"), "ensure_ascii": False}
     return env
 
 

@@ -106,6 +106,10 @@ def _record_view(r: dict[str, Any]) -> dict[str, Any]:
     """A record for display: detail split into expected/actual, inputs, message and the rest."""
     d = r.get("detail") or {}
     used = {"expected", "actual", *INPUT_KEYS, *MESSAGE_KEYS}
+    message = "\n".join(pretty(d[k]) for k in MESSAGE_KEYS if k in d) or None
+    # One line for the collapsed failure entry: the declared reason, else what the check found.
+    problem = " ".join(str(d[k]) for k in ("what", "problem") if isinstance(d.get(k), str))
+    summary = r.get("reason") or (message.splitlines()[0] if message else problem)
     return {
         "op": r["op"], "group": r["group"], "check": r["check"], "oracle": r["oracle"],
         "device": r["device"], "dtype": r.get("dtype"), "status": r["status"],
@@ -117,34 +121,41 @@ def _record_view(r: dict[str, Any]) -> dict[str, Any]:
         "expected": pretty(d["expected"]) if "expected" in d else None,
         "actual": pretty(d["actual"]) if "actual" in d else None,
         "inputs": [(k, pretty(d[k])) for k in INPUT_KEYS if k in d],
-        "message": "\n".join(pretty(d[k]) for k in MESSAGE_KEYS if k in d) or None,
+        "message": message, "summary": summary or "",
         "other": [(k, pretty(v, 1500)) for k, v in d.items() if k not in used],
     }
 
 
 def _cell_title(cell: Cell) -> str:
+    """Hover text: one line for the cell, then one per record when there are several (dtypes)."""
     k = cell.key
-    lines = [f"{k.op} · {k.check} · {k.oracle} · {k.device}: {cell.status}"]
-    for r in cell.records[:12]:
-        bits = [str(r.get("dtype") or "—"), r["status"]]
-        if r.get("examples"):
-            bits.append(f"{r['examples']} ex")
-        if r.get("reason"):
-            bits.append(str(r["reason"])[:80])
-        lines.append("  " + " · ".join(bits))
-    if len(cell.records) > 12:
-        lines.append(f"  … {len(cell.records) - 12} more")
+    head = f"{k.op} · {k.check} vs {k.oracle} · {k.device}: {cell.status}"
+    if len(cell.records) == 1:
+        r = cell.records[0]
+        return head + (f" · {r['dtype']}" if r.get("dtype") else "") + (
+            f"\n{str(r['reason'])[:100]}" if r.get("reason") else "")
+    lines = [head]
+    for r in cell.records[:8]:
+        bit = f"  {r.get('dtype') or '—'}: {r['status']}"
+        lines.append(bit + (f" · {str(r['reason'])[:60]}" if r.get("reason") else ""))
+    if len(cell.records) > 8:
+        lines.append(f"  … {len(cell.records) - 8} more")
     return "\n".join(lines)
 
 
-def _cell_json(cell: Cell) -> dict[str, Any]:
+def _cell_json(cell: Cell, failure_of: dict[int, int]) -> dict[str, Any]:
+    """Detail-panel data for a cell. Failing records only carry the index of their entry in the
+    failures section (the panel clones it); empty fields are dropped, to keep big pages small."""
     k = cell.key
     recs = []
     for r in cell.records:
+        if id(r) in failure_of:
+            recs.append({"dtype": r.get("dtype"), "status": r["status"], "f": failure_of[id(r)]})
+            continue
         v = _record_view(r)
-        recs.append({x: v[x] for x in ("dtype", "status", "reason", "examples", "seeds", "duration",
-                                        "expected", "actual", "message", "repro")}
-                    | {"inputs": v["inputs"], "other": v["other"]})
+        full = {x: v[x] for x in ("dtype", "status", "reason", "examples", "seeds", "duration",
+                                   "expected", "actual", "message", "repro", "inputs", "other")}
+        recs.append({x: val for x, val in full.items() if val not in (None, "", [])})
     return {"op": k.op, "group": k.group, "check": k.check, "device": k.device,
             "oracle": k.oracle, "status": cell.status, "records": recs}
 
@@ -182,13 +193,24 @@ def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None) 
              "device_label": d if multi_device else "", "label": ORACLE_ABBR.get(o, o[:1].upper()),
              "title": f"{check} vs {o} on {d}"} for d, o in subs]})
 
+    op_index = {key: i for i, key in enumerate((g, op) for g, ops in rs.groups.items() for op in ops)}
+
+    # Failures first: the matrix's detail panel points at these entries instead of copying them.
+    failures, failure_of = [], {}
+    check_rank = {c: i for i, c in enumerate(rs.checks)}
+    for r in sorted((r for r in rs.records if r["status"] in BAD),
+                    key=lambda r: (op_index[(r["group"], r["op"])], check_rank[r["check"]],
+                                   r["device"], r["oracle"], str(r.get("dtype")))):
+        v = _record_view(r)
+        v["idx"] = failure_of[id(r)] = len(failures)
+        v["row"] = op_index[(r["group"], r["op"])]
+        failures.append(v)
+
     cell_data: list[dict[str, Any]] = []
     matrix = []
-    op_index: dict[tuple[str, str], int] = {}
     for group, ops in rs.groups.items():
         rows = []
         for op in ops:
-            op_index[(group, op)] = len(op_index)
             row_cells, statuses = [], set()
             for col in columns:
                 for sub in col["subs"]:
@@ -200,22 +222,12 @@ def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None) 
                     row_cells.append({"id": len(cell_data), "status": cell.status,
                                       "examples": cell.examples, "title": _cell_title(cell),
                                       "mixed": len(cell.counts) > 1})
-                    cell_data.append(_cell_json(cell))
+                    cell_data.append(_cell_json(cell, failure_of))
             rows.append({"op": op, "idx": op_index[(group, op)], "cells": row_cells,
                          "statuses": " ".join(s for s in STATUSES if s in statuses)})
         counts = rs.counts(group)
         matrix.append({"name": group, "rows": rows, "counts": counts, "rate": _rate(pass_rate(counts)),
                        "rate_value": pass_rate(counts)})
-
-    failures = []
-    check_rank = {c: i for i, c in enumerate(rs.checks)}
-    for r in sorted((r for r in rs.records if r["status"] in BAD),
-                    key=lambda r: (op_index[(r["group"], r["op"])], check_rank[r["check"]],
-                                   r["device"], r["oracle"], str(r.get("dtype")))):
-        v = _record_view(r)
-        v["idx"] = len(failures)
-        v["row"] = op_index[(r["group"], r["op"])]
-        failures.append(v)
 
     def declared(status: str, key_fields: tuple[str, ...]) -> list[dict[str, Any]]:
         # One line per (op, ..., reason); checks/dtypes/devices folded into lists.

@@ -84,16 +84,22 @@
       var rec = el("div", "rec"), head = el("div", "head");
       head.appendChild(el("span", "badge s-" + r.status, r.status));
       head.appendChild(el("b", null, r.dtype || "(no dtype)"));
-      if (r.examples !== null && r.examples !== undefined) head.appendChild(el("span", "muted", r.examples + " examples"));
+      if (r.examples !== undefined) head.appendChild(el("span", "muted", r.examples + " examples"));
       if (r.seeds) head.appendChild(el("span", "muted", "seeds " + r.seeds));
       if (typeof r.duration === "number") head.appendChild(el("span", "muted", r.duration.toFixed(3) + " s"));
       rec.appendChild(head);
+      if (r.f !== undefined) {  // a failure: show (a copy of) its entry from the failures section
+        var entry = document.getElementById("f-" + r.f);
+        rec.appendChild(entry.querySelector(".fbody").cloneNode(true));
+        body.appendChild(rec);
+        return;
+      }
       if (r.reason) rec.appendChild(el("p", "reason", r.reason));
       if (r.message) rec.appendChild(pre("error", r.message));
-      if (r.expected !== null) rec.appendChild(pre("expected (" + c.oracle + ")", r.expected));
-      if (r.actual !== null) rec.appendChild(pre("actual (impl)", r.actual));
-      r.inputs.forEach(function (kv) { rec.appendChild(pre(kv[0] + " (shrunk)", kv[1])); });
-      r.other.forEach(function (kv) { rec.appendChild(pre(kv[0], kv[1])); });
+      if (r.expected !== undefined) rec.appendChild(pre("expected (" + c.oracle + ")", r.expected));
+      if (r.actual !== undefined) rec.appendChild(pre("actual (impl)", r.actual));
+      (r.inputs || []).forEach(function (kv) { rec.appendChild(pre(kv[0] + " (shrunk)", kv[1])); });
+      (r.other || []).forEach(function (kv) { rec.appendChild(pre(kv[0], kv[1])); });
       if (r.repro) rec.appendChild(pre("repro", r.repro, true));
       body.appendChild(rec);
     });
