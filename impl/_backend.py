@@ -36,7 +36,7 @@ def array_module(device_type: str) -> ModuleType:
 
 
 def module_of(arr: Any) -> ModuleType:
-    return np if isinstance(arr, np.ndarray) else _cupy
+    return np if isinstance(arr, (np.ndarray, np.generic)) else _cupy
 
 
 def strided_view(flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:

@@ -107,14 +107,14 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:
-        for i, size in enumerate(s):
-            j = ndim - len(s) + i
+        for j in range(ndim - 1, ndim - len(s) - 1, -1):  # from the last dim, as torch reports it
+            size = s[j - ndim + len(s)]
             if out[j] == 1:
                 out[j] = size
             elif size != 1 and size != out[j]:
                 raise RuntimeError(
                     f"The size of tensor a ({out[j]}) must match the size of tensor b ({size}) "
-                    f"at non-singleton dimension {i}")
+                    f"at non-singleton dimension {j}")
     return tuple(out)
 
 

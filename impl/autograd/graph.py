@@ -6,6 +6,7 @@ tensor ops (so create_graph=True can differentiate it again).
 """
 from __future__ import annotations
 
+import re
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -13,6 +14,9 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
           "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
           "if you need to access saved tensors after calling backward.")
+
+
+_BACKWARD = re.compile(r"Backward\d*$")
 
 
 class Node:
@@ -34,14 +38,16 @@ class Node:
         if self._freed:
             raise RuntimeError(_FREED)
         out = []
-        for t, version, out_of in self._saved:
+        for t, version, is_output in self._saved:
             if t._vc.version != version:
+                gf = self if is_output else t._grad_fn
+                which = f", which is output {t._output_nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]], which is output "
-                    f"0 of {out_of}, is at version {t._vc.version}; expected version {version} instead. Hint: "
-                    "enable anomaly detection to find the operation that failed to compute its gradient, with "
-                    "torch.autograd.set_detect_anomaly(True).")
+                    f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]]{which} is at "
+                    f"version {t._vc.version}; expected version {version} instead. Hint: enable anomaly detection "
+                    "to find the operation that failed to compute its gradient, with "
+                    "torch.autograd.set_detect_anomaly(True, check_nan=False).")
             out.append(t)
         return tuple(out)
 
@@ -78,7 +84,7 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     node.next_functions = tuple(edge(t) for t in inputs)
     node._in_meta = tuple((t._shape, t._dtype) if t is not None else None for t in inputs)
     node._out_meta = tuple((o._shape, o._dtype, o.device) for o in outputs)
-    node._saved = tuple((t, t._vc.version, name) for t in saved)
+    node._saved = tuple((t, t._vc.version, any(t is o for o in outputs)) for t in saved)
     node._had_saved = bool(saved)
     node._backward = backward
     node._retained = None

@@ -285,7 +285,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
         raise RuntimeError("number of steps must be non-negative")
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp, dev = _xp(device)
-    cdt = dt.np if dt.is_floating_point else np.float64
+    cdt = dt.np.type if dt.is_floating_point else np.float64
     i = np.arange(steps)
     if steps == 1:
         arr = np.full(1, start, dtype=cdt)

@@ -138,7 +138,8 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
         return a
     y = M.wrap(arr, rdt, like)
     if grad is not None:
-        M.record(y, op.node, [a, b], backward, _pick(op.saves, a, b, y))
+        # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
+        M.record(y, op.node, [a] if op is RSUB else [a, b], backward, _pick(op.saves, a, b, y))
     return y
 
 
@@ -296,17 +297,18 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
         sa = next(it) if isinstance(a, Tensor) else a
         sb = next(it) if isinstance(b, Tensor) else b
         sy = next(it) if isinstance(b, Tensor) else None
-        return _pow_grads(grads[0], sa, sb, sy)
+        ga, gb = _pow_grads(grads[0], sa, sb, sy)
+        return tuple(g for g, s in ((ga, a), (gb, b)) if isinstance(s, Tensor))
 
     if inplace:
         old = _saved_old(a, True)
         M.write(a, arr)
-        M.rebase_history(a, node, (b,), backward, [s for s in (old, b, a if isinstance(b, Tensor) else None)
+        M.rebase_history(a, node, (b,) if isinstance(b, Tensor) else (), backward, [s for s in (old, b, a if isinstance(b, Tensor) else None)
                                                      if isinstance(s, Tensor)])
         return a
     y = M.wrap(arr, rdt, t)
     saved = [s for s in (a, b) if isinstance(s, Tensor)] + ([y] if isinstance(b, Tensor) else [])
-    M.record(y, node, [a, b], backward, saved)
+    M.record(y, node, [s for s in (a, b) if isinstance(s, Tensor)], backward, saved)
     return y
 
 
