@@ -146,9 +146,19 @@ def test_tensor_of_ndarray_copies(np_dtype):
     assert_same(tl, expected)
 
 
-def test_tensor_of_noncontiguous_ndarray_is_contiguous_copy():
-    a = np.arange(12.0).reshape(3, 4).T
-    assert_same_meta(lib.tensor(a), torch.tensor(a))
+@pytest.mark.parametrize("make", [
+    lambda: np.arange(12.0).reshape(3, 4).T,
+    lambda: np.arange(24, dtype=np.float32).reshape(2, 3, 4)[:, ::2, 1:],
+    lambda: np.zeros(0, dtype=np.float32),
+    lambda: np.zeros((2, 0, 3)),
+], ids=["transposed", "sliced", "empty_1d", "empty_3d"])
+def test_tensor_of_ndarray_layout_matches_torch(make):
+    """torch.tensor(ndarray) copies, but the copy's strides follow torch (2.13 keeps a transposed
+    array's layout, and an empty array's NumPy-derived strides)."""
+    a = make()
+    tl, tt = lib.tensor(a), torch.tensor(a)
+    assert_same_meta(tl, tt)
+    assert_same(tl, tt)
 
 
 @pytest.mark.parametrize("make", [
