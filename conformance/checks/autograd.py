@@ -1,0 +1,217 @@
+"""Autograd checks: gradients (vs torch.autograd and vs jax.vjp, same cotangent), accumulation of
+.grad over two backward calls, and retain_graph semantics."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import reject
+from hypothesis import strategies as st
+
+from .. import repro
+from ..catalog import OpSpec
+from ..runners.torchlike import TorchLikeRunner, cotangent_array
+from ..strategies import Example, Mode
+from .base import Check, Ctx, Diverged, Mismatch, diff_inputs, same_exceptions
+from .compare import mismatch
+
+
+def _path(ctx: Ctx, runner: TorchLikeRunner) -> str:
+    return ctx.op.impl if runner is ctx.impl else ctx.op.torch
+
+
+def _grads(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[str]):
+    """(outcome of the whole forward+autograd.grad, grads as arrays/None, output dtype name)."""
+    b = runner.build(ex, grad=frozenset(names))
+    r = runner.call(_path(ctx, runner), b)
+    if r.raised:
+        return r, None
+    out = r.value
+    try:
+        ct = runner.cotangent(out, ex.extra["ct_seed"])
+    except Exception as e:  # noqa: BLE001 - e.g. the library returned something without shape/dtype
+        raise Mismatch("could not build a cotangent like the result", {"error": repr(e)}) from e
+    leaves = [b.tensors[n] for n in names]
+    g = runner.attempt(runner.module.autograd.grad, out, leaves, ct, allow_unused=True)
+    if g.raised:
+        return g, None
+    return g, [None if x is None else runner.read(x, "gradient") for x in g.value]
+
+
+def run_grad(ctx: Ctx, ex: Example) -> Diverged | None:
+    names = diff_inputs(ex)
+    if not names:
+        reject()
+    if ctx.oracle == "jax":
+        return _vs_jax(ctx, ex, names)
+    ri, gi = _grads(ctx, ctx.impl, ex, names)
+    rt, gt = _grads(ctx, ctx.torch, ex, names)
+    same_exceptions(ri, rt, "forward + autograd.grad")
+    if rt.raised:
+        return None
+    m = mismatch(gt, gi, ctx.op.grad_tolerance or ctx.op.tolerance, path="grad")
+    if m:
+        m["inputs"] = names
+        raise Mismatch("gradients differ from torch.autograd", m)
+    return None
+
+
+def _zeros_for_none(grads: list[Any], ex: Example, names: list[str]) -> list[np.ndarray]:
+    return [np.zeros(ex.values[n].shape, ex.values[n].array.dtype) if g is None else g
+            for g, n in zip(grads, names)]
+
+
+def _vs_jax(ctx: Ctx, ex: Example, names: list[str]) -> Diverged | None:
+    rt, gt = _grads(ctx, ctx.torch, ex, names)
+    if rt.raised:
+        return None
+    seed = ex.extra["ct_seed"]
+    rj = ctx.jax.vjp(ex, names, lambda shape, dtype: cotangent_array(shape, dtype, seed))
+    if rj.raised:
+        return Diverged({"torch": "returned", "jax": rj.describe()})
+    tol = ctx.op.grad_tolerance or ctx.op.tolerance
+    gt = _zeros_for_none(gt, ex, names)
+    m = mismatch(gt, list(rj.value), tol, oracle="jax", path="grad")
+    if m:
+        return Diverged({"torch_vs_jax": m, "inputs": names})
+    ri, gi = _grads(ctx, ctx.impl, ex, names)
+    if ri.raised:
+        raise Mismatch("library raised in forward/autograd.grad where torch and JAX agree", {"impl": ri.describe()})
+    m = mismatch(list(rj.value), _zeros_for_none(gi, ex, names), tol, oracle="jax", path="grad")
+    if m:
+        raise Mismatch("gradients differ from jax.vjp (torch agrees with JAX)", {**m, "inputs": names})
+    return None
+
+
+def _mode(op: OpSpec, oracle: str) -> list[Mode]:
+    return [Mode(no_subnormal=oracle == "jax", grad=True, shape_pool=oracle == "jax")]
+
+
+def _extra(op: OpSpec) -> dict[str, st.SearchStrategy]:
+    return {"ct_seed": st.integers(0, 2**16)}
+
+
+def _ct_line(seed: int) -> str:
+    return ("ct = m.tensor(np.random.default_rng(" + str(seed) + ").uniform(-2, 2, size=tuple(r.shape))"
+            ".astype(str(r.dtype).split('.')[-1]))")
+
+
+def _grad_repro(ctx: Ctx, ex: Example) -> list[str]:
+    names = diff_inputs(ex)
+    return repro.op_call_lines(ctx.op, ex) + [
+        _ct_line(ex.extra.get("ct_seed", 0)),
+        f"print(m.__name__, m.autograd.grad(r, [{', '.join(names)}], ct, allow_unused=True))"]
+
+
+GRAD = Check("grad", ("torch", "jax"), run_grad, _grad_repro, applies=lambda op: op.differentiable,
+             float_only=True, modes=_mode, extra=_extra, grad_inputs=True)
+
+
+# ------------------------------------------------------------------------------------- accumulation
+
+def _leaf_grads(runner: TorchLikeRunner, leaves: list[Any]) -> list[Any]:
+    out = []
+    for t in leaves:
+        try:
+            g = t.grad
+        except Exception as e:  # noqa: BLE001
+            raise Mismatch(f"{runner.name}: reading .grad raised", {"error": repr(e)}) from e
+        out.append(None if g is None else runner.read(g, ".grad"))
+    return out
+
+
+def _backward_twice(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[str]) -> dict[str, Any]:
+    b = runner.build(ex, grad=frozenset(names))
+    leaves = [b.tensors[n] for n in names]
+    steps = []
+    for _ in range(2):  # two forwards, two backwards: .grad must accumulate
+        r = runner.call(_path(ctx, runner), b)
+        if r.raised:
+            return {"outcome": r}
+        ct = runner.cotangent(r.value, ex.extra["ct_seed"])
+        steps.append(runner.attempt(r.value.backward, ct))
+        if steps[-1].raised:
+            return {"outcome": steps[-1]}
+    return {"outcome": steps[-1], "grads": _leaf_grads(runner, leaves)}
+
+
+def run_accumulation(ctx: Ctx, ex: Example) -> None:
+    names = diff_inputs(ex)
+    if not names:
+        reject()
+    fi, ft = _backward_twice(ctx, ctx.impl, ex, names), _backward_twice(ctx, ctx.torch, ex, names)
+    same_exceptions(fi["outcome"], ft["outcome"], "forward + backward, twice")
+    if "grads" in ft:
+        m = mismatch(ft["grads"], fi["grads"], ctx.op.grad_tolerance or ctx.op.tolerance, path=".grad")
+        if m:
+            raise Mismatch(".grad after two backward calls differs from torch (accumulation)",
+                           {**m, "inputs": names})
+
+
+def _accum_repro(ctx: Ctx, ex: Example) -> list[str]:
+    names = diff_inputs(ex)
+    body = []
+    for _ in range(2):
+        body += repro.op_call_lines(ctx.op, ex) + [_ct_line(ex.extra.get("ct_seed", 0)), "r.backward(ct)"]
+    return body + [f"print(m.__name__, [t.grad for t in ({', '.join(names)},)])"]
+
+
+ACCUMULATION = Check("accumulation", ("torch",), run_accumulation, _accum_repro,
+                     applies=lambda op: op.differentiable, float_only=True, modes=_mode, extra=_extra,
+                     grad_inputs=True)
+
+
+# ------------------------------------------------------------------------------------- retain_graph
+
+def _retain_facts(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[str]) -> dict[str, Any]:
+    facts: dict[str, Any] = {}
+    for retain in (False, True):
+        b = runner.build(ex, grad=frozenset(names))
+        r = runner.call(_path(ctx, runner), b)
+        if r.raised:
+            return {"forward": r}
+        ct = runner.cotangent(r.value, ex.extra["ct_seed"])
+        kw = {"retain_graph": True} if retain else {}
+        first = runner.attempt(r.value.backward, ct, **kw)
+        second = runner.attempt(r.value.backward, ct) if not first.raised else first
+        facts[f"first(retain_graph={retain})"] = first
+        facts[f"second(retain_graph={retain})"] = second
+        if retain:
+            facts["grads"] = _leaf_grads(runner, [b.tensors[n] for n in names])
+    return facts
+
+
+def run_retain_graph(ctx: Ctx, ex: Example) -> None:
+    names = diff_inputs(ex)
+    if not names:
+        reject()
+    fi, ft = _retain_facts(ctx, ctx.impl, ex, names), _retain_facts(ctx, ctx.torch, ex, names)
+    if "forward" in ft or "forward" in fi:
+        same_exceptions(fi.get("forward") or _ok(), ft.get("forward") or _ok(), "the forward call")
+        return
+    for key in [k for k in ft if k != "grads"]:
+        same_exceptions(fi[key], ft[key], f"backward {key}")
+    m = mismatch(ft["grads"], fi["grads"], ctx.op.grad_tolerance or ctx.op.tolerance, path=".grad")
+    if m:
+        raise Mismatch(".grad after backward(retain_graph=True) then backward() differs from torch", m)
+
+
+def _ok():
+    from ..runners import Outcome
+    return Outcome(None)
+
+
+def _retain_repro(ctx: Ctx, ex: Example) -> list[str]:
+    names = diff_inputs(ex)
+    ct = _ct_line(ex.extra.get("ct_seed", 0))
+    return repro.op_call_lines(ctx.op, ex) + [ct, "r.backward(ct)", "try:", "    r.backward(ct)",
+        "    print(m.__name__, 'second backward without retain_graph: no error')",
+        "except Exception as e:", "    print(m.__name__, 'second backward raised', type(e).__name__, e)"] + [
+        f"{n}.grad = None" for n in names] + repro.op_call_lines(ctx.op, ex) + [
+        ct, "r.backward(ct, retain_graph=True)", "r.backward(ct)",
+        f"print(m.__name__, [t.grad for t in ({', '.join(names)},)])"]
+
+
+RETAIN_GRAPH = Check("retain_graph", ("torch",), run_retain_graph, _retain_repro,
+                     applies=lambda op: op.differentiable, float_only=True, modes=_mode, extra=_extra,
+                     grad_inputs=True)

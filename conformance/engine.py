@@ -1,0 +1,230 @@
+"""The generic driver: for one op x check x oracle x dtype, search with Hypothesis and emit one record.
+
+Status logic (one place):
+  failure found  -> "gap" if specs/gaps.toml declares it for this impl, else "fail"
+  no failure     -> "pass"; but a declared gap/divergence must still reproduce: we search again with
+                    a larger budget and report "gap"/"divergence" (with the shrunk example) or "stale".
+  harness crash  -> "error"; not applicable -> "skip" with a reason.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from hypothesis import given
+from hypothesis import seed as hyp_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky, Unsatisfiable
+
+from . import profiles, repro, strategies
+from .catalog import Catalog, OpSpec
+from .checks import REGISTRY, Check, Ctx, Diverged, Mismatch
+from .runners import JaxRunner, ReadError, TorchLikeRunner
+from .strategies import Example, NdArray, TensorArg
+
+
+@dataclass
+class Env:
+    """Everything a run shares: catalog, runners, profile, device, seed."""
+    catalog: Catalog
+    impl_name: str
+    profile: profiles.Profile
+    device: str = "cpu"
+    seed: int = 0
+    impl: TorchLikeRunner = field(init=False)
+    torch: TorchLikeRunner = field(init=False)
+    _jax: JaxRunner | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        import torch
+
+        self.impl = TorchLikeRunner(importlib.import_module(self.impl_name), "impl", self.device)
+        self.torch = TorchLikeRunner(torch, "torch", self.device)
+
+    @property
+    def jax(self) -> JaxRunner:
+        if self._jax is None:
+            self._jax = JaxRunner()
+        return self._jax
+
+
+def cases(op: OpSpec) -> Iterator[tuple[Check, str]]:
+    """The (check, oracle) pairs that apply to `op`, in report order."""
+    for check in REGISTRY.values():
+        if check.applies(op):
+            for oracle in check.oracles:
+                yield check, oracle
+
+
+@dataclass
+class _Search:
+    examples: int = 0
+    last: Example | None = None
+    failure: Mismatch | None = None
+    diverged: tuple[Example, Diverged] | None = None
+    unsatisfiable: str | None = None
+    crash: str | None = None
+
+
+def _record_seed(env: Env, op: str, check: str, oracle: str, dtype: str | None) -> int:
+    return zlib.crc32(f"{op}|{check}|{oracle}|{dtype}|{env.seed}".encode())
+
+
+def _search(env: Env, ctx: Ctx, check: Check, strategy: st.SearchStrategy, max_examples: int,
+            record_seed: int, raise_on_divergence: bool) -> _Search:
+    s = _Search()
+
+    def body(ex: Example) -> None:
+        s.examples += 1
+        s.last = ex
+        try:
+            verdict = check.run(ctx, ex)
+        except ReadError as e:
+            if e.runner != "impl":
+                raise
+            raise Mismatch(f"reading the library's result failed: {e}", {"error": repr(e.exc)}) from e
+        if isinstance(verdict, Diverged):
+            if s.diverged is None:
+                s.diverged = (ex, verdict)
+            if raise_on_divergence:
+                raise Mismatch("torch and JAX disagree", verdict.detail, undeclared_divergence=True)
+
+    test = hyp_seed(record_seed)(profiles.hypothesis_settings(env.profile, max_examples)(given(strategy)(body)))
+    try:
+        test()
+    except Mismatch as m:
+        s.failure = m
+    except Unsatisfiable as e:
+        s.unsatisfiable = str(e)
+    except Flaky as e:  # the library (or the harness) is not deterministic on one input
+        inner = [x for x in getattr(e, "exceptions", ()) if isinstance(x, Mismatch)]
+        if inner:
+            s.failure = Mismatch("flaky: " + inner[0].message, inner[0].detail)
+        else:
+            s.crash = "".join(traceback.format_exception(e))[-4000:]
+    except Exception as e:  # noqa: BLE001 - a bug in the harness: report it as "error"
+        s.crash = "".join(traceback.format_exception(e))[-4000:]
+    return s
+
+
+def describe(ex: Example) -> dict[str, Any]:
+    """A JSON-safe summary of an example for the report (repro holds the exact values)."""
+    out: dict[str, Any] = {}
+    for name, v in ex.values.items():
+        if isinstance(v, TensorArg):
+            out[name] = {"shape": list(v.shape), "dtype": v.dtype, "layout": v.layout.name,
+                         "values": repr(v.array.tolist())[:300]}
+        elif isinstance(v, NdArray):
+            out[name] = {"ndarray_shape": list(v.array.shape), "dtype": v.array.dtype.name}
+        else:
+            out[name] = repro.py_src(v)
+    if ex.splat:
+        out["_splat"] = {k: v for k, v in ex.splat.items() if v}
+    if ex.extra:
+        out["_extra"] = dict(ex.extra)
+    return out
+
+
+def strategy_for(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | None) -> st.SearchStrategy:
+    parts = [strategies.example(op, dtype, env.profile, mode, check.extra(op)) for mode in check.modes(op, oracle)]
+    return parts[0] if len(parts) == 1 else st.one_of(parts)
+
+
+def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | None) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    rec: dict[str, Any] = {
+        "op": op.name, "group": op.group, "check": check.name, "oracle": oracle, "dtype": dtype,
+        "device": env.device, "status": "pass", "reason": None, "examples": 0, "detail": {},
+        "repro": None, "seeds": list(op.seeds), "spec": op.name,
+    }
+
+    def done(**kw: Any) -> dict[str, Any]:
+        rec.update(kw)
+        rec["duration_s"] = round(time.perf_counter() - t0, 4)
+        return rec
+
+    if check.name in op.skip:
+        return done(status="skip", reason=op.skip[check.name])
+    if oracle == "jax" and not op.jax:
+        return done(status="skip", reason=f"no JAX oracle: {op.jax_reason}")
+    jd = env.profile.jax_dtypes
+    if oracle == "jax" and jd and dtype is not None and dtype not in jd:
+        return done(status="skip", reason=f"profile {env.profile.name!r} runs the JAX oracle on {', '.join(jd)} "
+                                          "only (JAX compiles per shape and dtype); torch covers this dtype")
+    budget = env.profile.jax_examples if oracle == "jax" else env.profile.max_examples
+
+    gap = env.catalog.gap_for(op.name, check.name, oracle, dtype, env.impl_name)
+    div = op.divergence_for(check.name, oracle, dtype)
+    try:
+        ctx = Ctx(op, dtype, check.name, oracle, env.impl, env.torch, env.jax if oracle == "jax" else None,
+                  env.profile, env.impl_name)
+        strategy = strategy_for(env, op, check, oracle, dtype)
+    except Exception as e:  # noqa: BLE001
+        return done(status="error", reason=f"harness could not set up the check: {type(e).__name__}: {e}",
+                    detail={"traceback": traceback.format_exc()[-4000:]})
+    rseed = _record_seed(env, op.name, check.name, oracle, dtype)
+
+    def snippet(ex: Example) -> str:
+        try:
+            names = frozenset(n for n, v in ex.values.items() if isinstance(v, TensorArg)) if check.grad_inputs else frozenset()
+            from .checks.base import diff_inputs
+            if check.grad_inputs:
+                names = frozenset(diff_inputs(ex))
+            return repro.snippet(ex, check.name, oracle, env.impl_name, check.repro(ctx, ex), names,
+                                 with_jax=oracle == "jax")
+        except Exception as e:  # noqa: BLE001 - a repro must never hide the result
+            return f"# could not build a repro: {type(e).__name__}: {e}\n"
+
+    s = _search(env, ctx, check, strategy, budget, rseed, raise_on_divergence=div is None)
+    rec["examples"] = s.examples
+    if s.crash:
+        return done(status="error", reason="harness crashed: " + s.crash.strip().splitlines()[-1][:300],
+                    detail={"traceback": s.crash}, repro=snippet(s.last) if s.last else None)
+    if s.unsatisfiable:
+        return done(status="error", reason="no valid example could be drawn (spec too narrow?): " + s.unsatisfiable[:300])
+    if s.failure:
+        f, ex = s.failure, s.last
+        detail = {"message": f.message, **f.detail, "example": describe(ex)}
+        if f.undeclared_divergence:
+            detail["hint"] = "torch and JAX disagree here; declare a divergence in the spec if this is expected"
+        if gap:
+            return done(status="gap", reason=gap.reason, detail=detail, repro=snippet(ex))
+        reason = f.message if not f.undeclared_divergence else "torch and JAX disagree (undeclared divergence)"
+        return done(status="fail", reason=reason, detail=detail, repro=snippet(ex))
+
+    if div is not None:
+        found = s.diverged
+        if found is None:  # search harder (and shrink) before calling it stale
+            s2 = _search(env, ctx, check, strategy, env.profile.stale_examples, rseed + 1, raise_on_divergence=True)
+            rec["examples"] += s2.examples
+            if s2.failure and s2.failure.undeclared_divergence:
+                found = (s2.last, Diverged(s2.failure.detail))
+        if found is None:
+            return done(status="stale", reason=f"declared divergence no longer reproduces: {div.reason}",
+                        repro=snippet(s.last) if s.last else None)
+        ex, d = found
+        return done(status="divergence", reason=div.reason, detail={**d.detail, "example": describe(ex)},
+                    repro=snippet(ex))
+    if gap is not None:
+        s2 = _search(env, ctx, check, strategy, env.profile.stale_examples, rseed + 1, raise_on_divergence=True)
+        rec["examples"] += s2.examples
+        if s2.failure:
+            return done(status="gap", reason=gap.reason,
+                        detail={"message": s2.failure.message, **s2.failure.detail, "example": describe(s2.last)},
+                        repro=snippet(s2.last))
+        return done(status="stale", reason=f"declared gap now passes; remove it from specs/gaps.toml: {gap.reason}",
+                    repro=snippet(s.last) if s.last else None)
+    return done(status="pass")
+
+
+def run_op(env: Env, op: OpSpec, only: Callable[[Check, str], bool] | None = None) -> Iterator[dict[str, Any]]:
+    """All records of one op, in check order."""
+    for check, oracle in cases(op):
+        if only and not only(check, oracle):
+            continue
+        for dtype in check.buckets(op):
+            yield run_record(env, op, check, oracle, dtype)

@@ -1,0 +1,111 @@
+"""JAX oracle runner, float64 enabled so every dtype means the same as in torch."""
+from __future__ import annotations
+
+import importlib
+import operator
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import dtypes as dt
+from ..strategies import OMIT, DType, Example, NdArray, TensorArg
+from .base import Outcome
+
+_jax = None
+
+
+def _jax_modules():
+    global _jax
+    if _jax is None:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        import jax.numpy as jnp
+
+        _jax = (jax, jnp)
+    return _jax
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    """'jax.numpy.add' / 'jax.nn.sigmoid' / 'operator.getitem' -> the function (longest importable prefix)."""
+    parts = path.split(".")
+    if parts[0] == "operator":
+        return getattr(operator, parts[1])
+    _jax_modules()
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for p in parts[i:]:
+            obj = getattr(obj, p)
+        return obj
+    raise ImportError(path)
+
+
+class JaxRunner:
+    name = "jax"
+
+    def __init__(self) -> None:
+        self.jax, self.jnp = _jax_modules()
+
+    def inputs(self, ex: Example) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+        """(positional, keyword, by-name) JAX inputs; tensors as jnp arrays of the logical values."""
+        op = ex.op
+        by_name = {n: self._convert(ex.jax_value(n)) for n in ex.values}
+        pos_names = op.jax_args if op.jax_args is not None else tuple(a.name for a in op.args)
+        args = [by_name[n] for n in pos_names if by_name[n] is not OMIT]
+        kwargs: dict[str, Any] = {}
+        mapped = {v for v in op.jax_kwargs.values() if isinstance(v, str)}
+        for jname, ref in op.jax_kwargs.items():
+            if isinstance(ref, dict):
+                kwargs[jname] = ref["value"]
+            elif by_name[ref] is not OMIT:
+                kwargs[jname] = by_name[ref]
+        for s in op.kwargs:
+            if s.name not in mapped and s.name not in pos_names and by_name[s.name] is not OMIT:
+                kwargs[s.name] = by_name[s.name]
+        return args, kwargs, by_name
+
+    def _convert(self, v: Any) -> Any:
+        if isinstance(v, TensorArg):
+            return self.jnp.asarray(v.array)
+        if isinstance(v, NdArray):
+            return v.array.copy()
+        if isinstance(v, DType):
+            return self.jnp.dtype(dt.to_numpy(v.name))
+        return v
+
+    def call(self, ex: Example) -> Outcome:
+        try:
+            args, kwargs, _ = self.inputs(ex)
+            return Outcome(resolve(ex.op.jax)(*args, **kwargs))
+        except Exception as e:  # noqa: BLE001
+            return Outcome(exc=e)
+
+    def vjp(self, ex: Example, diff: list[str], cotangent_for: Callable[[tuple, str], np.ndarray]) -> Outcome:
+        """Gradients of the op w.r.t. the tensors named in `diff`, pulled back from one cotangent."""
+        try:
+            args, kwargs, by_name = self.inputs(ex)
+            fn = resolve(ex.op.jax)
+            op = ex.op
+            pos_names = op.jax_args if op.jax_args is not None else tuple(a.name for a in op.args)
+
+            def f(*diff_vals):
+                sub = dict(zip(diff, diff_vals))
+                a = [sub.get(n, by_name[n]) for n in pos_names if by_name[n] is not OMIT]
+                return fn(*a, **kwargs)
+
+            out, pullback = self.jax.vjp(f, *[by_name[n] for n in diff])
+            ct = self.jnp.asarray(cotangent_for(tuple(out.shape), dt.name_of(out.dtype)))
+            return Outcome([np.asarray(g) for g in pullback(ct)])
+        except Exception as e:  # noqa: BLE001
+            return Outcome(exc=e)
+
+    def read(self, v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return [self.read(x) for x in v]
+        if hasattr(v, "dtype") and hasattr(v, "shape"):
+            return np.asarray(v)
+        return v
