@@ -31,3 +31,6 @@ def broadcast_shapes(*shapes):
 
 
 __version__ = "0.1.0"
+
+# memory formats are plain names here; clone()/contiguous() accept them
+contiguous_format, preserve_format = "contiguous_format", "preserve_format"

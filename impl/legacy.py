@@ -13,8 +13,10 @@ def _typed(dt: D.dtype) -> type:
 
     def new(cls: type, *args: Any, device: Any = None) -> Tensor:
         if len(args) == 1 and not isinstance(args[0], (int, Size)):
+            if isinstance(args[0], (float, bool)):
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
             return creation.tensor(args[0], dtype=dt, device=device)
-        size = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+        size = args[0] if len(args) == 1 and isinstance(args[0], Size) else (args or (0,))
         return creation.empty(*size, dtype=dt, device=device)
 
     return type(dt.legacy, (), {"__new__": new, "dtype": dt})

@@ -28,10 +28,12 @@ class Tensor:
         dt = D.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], (int, Size)):
             src = args[0]
+            if isinstance(src, (float, bool)):
+                raise TypeError(f"new(): data must be a sequence (got {type(src).__name__})")
             t = creation.tensor(src, dtype=dt, device=device) if not isinstance(src, Tensor) else src
             _init_alias(self, t)
             return
-        size = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+        size = args[0] if len(args) == 1 and isinstance(args[0], Size) else (args or (0,))
         _init_alias(self, creation.empty(*size, dtype=dt, device=device))
 
     @classmethod
@@ -186,11 +188,21 @@ class Tensor:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
+    def _scalar(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def __iter__(self):
+        if not self._shape:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
 
     def __index__(self) -> int:
         if self._dtype.category != 1 or self.numel() != 1:

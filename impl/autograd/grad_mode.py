@@ -19,6 +19,16 @@ def _set(flag: bool) -> None:
 class _GradMode:
     _flag: bool
 
+    def __new__(cls, *args: Any):
+        # @no_grad (without parentheses) decorates directly, like torch
+        self = super().__new__(cls)
+        if len(args) == 1 and callable(args[0]) and cls is not set_grad_enabled:
+            return self(args[0])
+        return self
+
+    def __init__(self, *args: Any) -> None:
+        pass
+
     def __enter__(self) -> None:
         self._prev = is_grad_enabled()
         _set(self._flag)
@@ -57,6 +67,10 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc: Any) -> None:
         _set(self._prev)
+
+    def __call__(self, fn: Callable) -> Callable:
+        _set(self._prev)  # used as a decorator: the mode applies inside fn only, as in torch
+        return super().__call__(fn)
 
 
 inference_mode = no_grad

@@ -50,7 +50,10 @@ def _transfer(arr: Any, xp: Any) -> Any:
 
 @M.export()
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
-    out = _copy_with_strides(input, input._xp, input._dtype, input.device)
+    if memory_format == "contiguous_format":
+        out = Tensor._wrap(input._xp.array(input._array, copy=True), input._dtype, input.device)
+    else:
+        out = _copy_with_strides(input, input._xp, input._dtype, input.device)
     return M.record(out, "CloneBackward0", [input], lambda g, *s: (g[0],))
 
 

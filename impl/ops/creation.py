@@ -116,6 +116,9 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     arr, dt = _infer(data)
     dt = D.to_dtype(dtype) if dtype is not None else dt
     xp, dev = _xp(device)
+    if isinstance(data, np.ndarray) and xp is np and arr.ndim > 1 and not arr.flags.c_contiguous:
+        t = from_numpy(np.array(arr, dtype=dt.np, order="K", copy=True))
+        return t.requires_grad_(True) if requires_grad else t
     out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
     return _finish(out, dt, dev, requires_grad)
 

@@ -45,14 +45,13 @@ def basic_index(x: Tensor, idx: Any) -> Tensor:
     consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
     if consumed > x.dim():
         raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
-    if sum(1 for i in items if i is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     out, dim, changed = x, 0, False
     for i in items:
         if i is None:
             out, dim, changed = V.unsqueeze(out, dim), dim + 1, True
         elif i is Ellipsis:
             dim += x.dim() - consumed
+            consumed = x.dim()  # a repeated Ellipsis expands to nothing
         elif isinstance(i, slice):
             start, stop, step = _slice_ints(i)
             size = out._shape[dim]
@@ -125,7 +124,10 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     if not any(_is_advanced(i) for i in items):
         target = basic_index(self, idx)
         if isinstance(value, Tensor):
-            target.copy_(value)
+            lead = 0
+            while value.dim() - lead > target.dim() and value._shape[lead] == 1:
+                lead += 1
+            target.copy_(value.reshape(value._shape[lead:]) if lead else value)
         else:
             M.check_scalar(value, "__setitem__")
             target.fill_(value)

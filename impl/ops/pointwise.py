@@ -86,6 +86,10 @@ def _pick(saves: str, a: Any, b: Any, y: Any) -> list:
     return [pool[c] for c in saves if isinstance(pool[c], Tensor)]
 
 
+def _is_bool(x: Any) -> bool:
+    return x._dtype is D.bool_ if isinstance(x, Tensor) else isinstance(x, (bool, np.bool_))
+
+
 def _binary_dtype(op: Binary, a: Any, b: Any) -> tuple:
     """(compute dtype, result dtype)."""
     rdt = D.result_type(a, b)
@@ -106,9 +110,14 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     if alpha is not None and alpha != 1:
         if not rdt.is_floating_point and isinstance(alpha, float):
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if op.name == "sub" and cdt is D.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
+    if op.name in ("sub", "rsub"):
+        bools = [_is_bool(a), _is_bool(b)]
+        if all(bools):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+                               "or `logical_xor()` operator instead.")
+        if any(bools):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                               "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     shape = geo.broadcast_shapes(a._shape, b._shape if isinstance(b, Tensor) else ())
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
@@ -163,6 +172,7 @@ UNARY = [
     Unary("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), "TanhBackward0", saves="y"),
     Unary("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda g, x, y: g * y * (1 - y), "SigmoidBackward0",
           saves="y"),
+    Unary("reciprocal", lambda xp, x: 1 / x, lambda g, x, y: -g * y * y, "ReciprocalBackward0", saves="y"),
     Unary("sign", _sign, lambda g, x, y: g * 0, "SignBackward0", "same", ""),
     Unary("ceil", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0,
           "CeilBackward0", "same", ""),
@@ -177,6 +187,9 @@ BINARY = [
            lambda g, a, b, y, al: (g * b, g * a), "MulBackward0"),
     Binary("div", lambda xp, a, b: xp.true_divide(a, b),
            lambda g, a, b, y, al: (g / b, -g * a / (b * b)), "DivBackward0", "true_div"),
+    Binary("bitwise_and", lambda xp, a, b: a & b, None, "", saves=""),
+    Binary("bitwise_or", lambda xp, a, b: a | b, None, "", saves=""),
+    Binary("bitwise_xor", lambda xp, a, b: a ^ b, None, "", saves=""),
     Binary("eq", lambda xp, a, b: a == b, None, "", "compare", ""),
     Binary("ne", lambda xp, a, b: a != b, None, "", "compare", ""),
     Binary("lt", lambda xp, a, b: a < b, None, "", "compare", ""),
@@ -321,8 +334,6 @@ def _reflected(name: str) -> Callable:
 
 # A Python scalar on the left keeps its weak (wrapped-number) promotion, so these are swapped binaries.
 RSUB = Binary("rsub", lambda xp, a, b: b - a, lambda g, a, b, y, al: (-g * al, g), "RsubBackward1", saves="")
-RDIV = Binary("rdiv", lambda xp, a, b: xp.true_divide(b, a),
-              lambda g, a, b, y, al: (-g * b / (a * a), g / a), "MulBackward0", "true_div")
 
 
 def _rsub(self: Tensor, other: Any) -> Tensor:
@@ -330,7 +341,18 @@ def _rsub(self: Tensor, other: Any) -> Tensor:
 
 
 def _rtruediv(self: Tensor, other: Any) -> Tensor:
-    return _binary(RDIV, self, other)
+    # torch computes scalar / tensor as reciprocal(tensor) * scalar (MulBackward0 over ReciprocalBackward0)
+    return M.FUNCTIONS["mul"](M.FUNCTIONS["reciprocal"](self), other)
+
+
+def _invert(self: Tensor) -> Tensor:
+    if self._dtype.is_floating_point:
+        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+    arr = ~self._array
+    return M.wrap(arr, self._dtype, self)
+
+
+M.export("logical_not")(lambda input: M.wrap(~(input._array.astype(bool)), D.bool_, input))
 
 
 OPERATORS = {
@@ -342,6 +364,9 @@ OPERATORS = {
     "__neg__": M.FUNCTIONS["neg"], "__abs__": M.FUNCTIONS["abs"],
     "__iadd__": M.METHODS["add_"], "__isub__": M.METHODS["sub_"], "__imul__": M.METHODS["mul_"],
     "__itruediv__": M.METHODS["div_"], "__ipow__": pow_,
+    "__and__": M.FUNCTIONS["bitwise_and"], "__or__": M.FUNCTIONS["bitwise_or"],
+    "__xor__": M.FUNCTIONS["bitwise_xor"], "__invert__": lambda self: _invert(self),
+    "__iand__": M.METHODS["bitwise_and_"], "__ior__": M.METHODS["bitwise_or_"],
     "__eq__": M.FUNCTIONS["eq"], "__ne__": M.FUNCTIONS["ne"], "__lt__": M.FUNCTIONS["lt"],
     "__le__": M.FUNCTIONS["le"], "__gt__": M.FUNCTIONS["gt"], "__ge__": M.FUNCTIONS["ge"],
 }

@@ -58,7 +58,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     # Not viewable: torch copies (clone) then views the copy; the node is UnsafeViewBackward0.
     from .copying import clone
 
-    c = clone(input)
+    c = clone(input, memory_format="contiguous_format")
     in_shape = c._shape
     out = Tensor._make(c._storage, shape, geo.contiguous_strides(shape), 0, c._dtype)
     out._arr = None
@@ -173,29 +173,28 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
         raise RuntimeError(f"expand(torch.{self._dtype.legacy}{{{list(self._shape)}}}, size={list(sizes)}): the number of "
                            f"sizes provided ({n}) must be greater or equal to the number of dimensions in the tensor "
                            f"({self.dim()})")
-    shape, stride = [], []
+    # torch's inferExpandGeometry, right to left: a new leading dim gets the stride a contiguous
+    # layout would give it, and any dim that is actually expanded gets stride 0.
+    shape, stride = [0] * n, [0] * n
     lead = n - self.dim()
-    for i, s in enumerate(sizes):
-        if i < lead:
+    for i in range(n - 1, -1, -1):
+        s = sizes[i]
+        if i >= lead:
+            cur, st = self._shape[i - lead], self._stride[i - lead]
+        else:
             if s < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
                                    f"dimension {i}")
-            shape.append(s)
-            stride.append(0)
-            continue
-        cur, st = self._shape[i - lead], self._stride[i - lead]
+            cur, st = 1, shape[i + 1] * stride[i + 1] if i + 1 < n else 1
         if s == -1:
             s = cur
-        if cur == s:
-            shape.append(s)
-            stride.append(st)
-        elif cur == 1:
-            shape.append(s)
-            stride.append(0)
-        else:
-            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
-                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
-                               f"{list(self._shape)}")
+        if cur != s:
+            if cur != 1:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                                   f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                                   f"{list(self._shape)}")
+            st = 0
+        shape[i], stride[i] = s, st
     in_shape = self._shape
     from .reduction import sum_to
 
@@ -263,7 +262,8 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     start = int(start)
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
-    start %= size if size else 1
+    if start < 0:
+        start += size
     if length < 0 or start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return slice_dim(input, d, start, start + length, 1)
