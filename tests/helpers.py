@@ -144,3 +144,28 @@ def graph_names(node, depth=4):
         return (fn_name(node), "...")
     return (fn_name(node), [graph_names(n, depth - 1) for n, _ in node.next_functions])
 
+
+
+def missing_ops(names):
+    """The names (dotted paths on the library module, e.g. ``nn.Linear``, ``Tensor.scatter_``)
+    that the library under test does not have."""
+    missing = []
+    for name in names:
+        obj = lib
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                missing.append(name)
+                break
+    return missing
+
+
+def needs(*names):
+    """Mark: ``xfail(strict=True)`` naming the missing ops while the library lacks any of them;
+    a plain (must-pass) test once they all exist."""
+    import pytest
+
+    missing = missing_ops(names)
+    if missing:
+        return pytest.mark.xfail(strict=True, reason=f"{LIB_NAME} lacks: {', '.join(missing)}")
+    return lambda f: f

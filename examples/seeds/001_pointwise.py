@@ -1,5 +1,6 @@
 # Seed 001, 2.4.6: pointwise ops.
-# fix: torch.addcdiv(t, 0.1, t1, t2) -> torch.addcdiv(t, t1, t2, value=0.1)  (positional value removed)
+# Note: addcdiv(t, 0.1, t1, t2) is the deprecated positional-value form; torch 2.13 still runs it
+#       (UserWarning on stderr), so it is kept as written. Today's form: addcdiv(t, t1, t2, value=0.1).
 # conformance: random
 # conformance: needs addcdiv, clamp
 import torch
@@ -7,7 +8,7 @@ t = torch.randn(1,3)
 t1 = torch.randn(3,1)
 t2 = torch.randn(1,3)
 # t+0.1*(t1/t2)
-a = torch.addcdiv(t, t1, t2, value=0.1)  # fix: was addcdiv(t, 0.1, t1, t2)
+a = torch.addcdiv(t, 0.1, t1, t2)
 #计算sigmoid
 b = torch.sigmoid(t)
 # 将t限制在【0,1】之间

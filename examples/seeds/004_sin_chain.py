@@ -1,6 +1,6 @@
 # Seed 004, "例子" and "区别": z = sin(x**2), backward, and the note's zero_-then-backward-again steps.
-# The note claims x.grad = [1.6830, 1.8186] after the first backward; torch prints [1.0806, -2.6144]
-# (CATALOG erratum, checked in tests/seeds/test_errata.py).
+# The note claims z = [0.8415, 0.9093] and x.grad = [1.6830, 1.8186]; torch prints z = [0.8415, -0.7568]
+# and x.grad = [1.0806, -2.6146] (CATALOG erratum, checked in tests/seeds/test_errata.py).
 # fix: a second backward through the same graph needs retain_graph=True on the earlier backward
 #      calls (without it torch raises "Trying to backward through the graph a second time").
 import torch

@@ -38,7 +38,7 @@ import sys
 
 import pytest
 
-from tests.helpers import LIB_NAME, lib
+from tests.helpers import LIB_NAME, missing_ops
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "seeds"
@@ -56,18 +56,6 @@ def header(path):
     return out
 
 
-def missing_ops(names):
-    missing = []
-    for name in [n.strip() for n in names.split(",") if n.strip()]:
-        obj = lib
-        for part in name.split("."):
-            obj = getattr(obj, part, None)
-            if obj is None:
-                missing.append(name)
-                break
-    return missing
-
-
 def scripts():
     params = []
     for path in sorted(EXAMPLES.glob("*.py")):
@@ -76,7 +64,7 @@ def scripts():
         if "skip" in h:
             marks.append(pytest.mark.skip(reason=h["skip"]))
         if "needs" in h:
-            missing = missing_ops(h["needs"])
+            missing = missing_ops([n.strip() for n in h["needs"].split(",") if n.strip()])
             if missing:
                 marks.append(pytest.mark.xfail(strict=True, reason=f"{LIB_NAME} lacks: {', '.join(missing)}"))
         params.append(pytest.param(path, marks=marks, id=path.stem))
