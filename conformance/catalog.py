@@ -58,10 +58,10 @@ KINDS: dict[str, set[str]] = {
     "k": {"of", "for_dim"},
 }
 COMMON_ARG_KEYS = {"name", "kind", "optional", "splat"}
-DOMAINS = ("any", "finite", "moderate", "small", "positive", "nonneg", "unit", "nonzero")
+DOMAINS = ("any", "finite", "moderate", "small", "positive", "nonneg", "unit", "nonzero", "small_nonneg")
 SHAPES = ("any", "same", "broadcast", "matrix", "vector", "matmul")
 LAYOUTS = ("contiguous", "transposed", "strided", "offset", "expanded")
-RETURNS = ("new", "view", "inplace", "value")
+RETURNS = ("new", "view", "view_or_copy", "inplace", "value")
 OP_KEYS = {"torch", "impl", "jax", "jax_reason", "jax_args", "jax_kwargs", "dtypes", "args", "kwargs",
            "returns", "inplace", "out", "differentiable", "tolerance", "grad_tolerance", "divergences",
            "skip", "errors", "seeds", "doc"}

@@ -7,6 +7,7 @@ framework tensors.  Each kind may also give a different value to JAX (e.g. expan
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -78,11 +79,24 @@ class Mode:
 
 
 FLOAT_BOUNDS = {"moderate": (-100.0, 100.0), "small": (-10.0, 10.0), "unit": (-1.0, 1.0),
-                "positive": (0.0, None), "nonneg": (0.0, None)}
+                "positive": (0.0, None), "nonneg": (0.0, None), "small_nonneg": (0.0, 10.0)}
 INT_BOUNDS = {"any": (None, None), "finite": (None, None), "moderate": (-100, 100), "small": (-10, 10),
-              "unit": (-1, 1), "positive": (1, 100), "nonneg": (0, 100), "nonzero": (-100, 100)}
+              "unit": (-1, 1), "positive": (1, 100), "nonneg": (0, 100), "nonzero": (-100, 100),
+              "small_nonneg": (0, 10)}
 
 
+@lru_cache(maxsize=None)
+def _array_shapes(min_dims: int, max_dims: int, min_side: int, max_side: int) -> st.SearchStrategy:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+@lru_cache(maxsize=4096)
+def _arrays(dtype: str, shape: tuple[int, ...], domain: str, mode: "Mode") -> st.SearchStrategy:
+    # cached: building and validating a fresh arrays() strategy per draw was a third of the run time
+    return hnp.arrays(dt.to_numpy(dtype), shape, elements=elements(dtype, domain, mode))
+
+
+@lru_cache(maxsize=None)
 def elements(dtype: str, domain: str, mode: Mode) -> st.SearchStrategy:
     """Scalar element strategy for one dtype and domain (NaN/inf/-0.0 where the domain allows)."""
     npd = dt.to_numpy(dtype)
@@ -135,10 +149,7 @@ def _shape_any(draw, spec: ArgSpec, prof: Profile, mode: "Mode") -> tuple[int, .
         pool = [s for s in prof.shape_pool if lo <= len(s) <= hi and min(s, default=1) >= spec.get("min_side", 0)]
         if pool:
             return draw(st.sampled_from(pool))
-    return draw(hnp.array_shapes(min_dims=spec.get("min_dims", 0),
-                                 max_dims=max(spec.get("max_dims", prof.max_dims), spec.get("min_dims", 0)),
-                                 min_side=spec.get("min_side", 0),
-                                 max_side=spec.get("max_side", prof.max_side)))
+    return draw(_array_shapes(lo, hi, spec.get("min_side", 0), spec.get("max_side", prof.max_side)))
 
 
 def broadcast_partner(draw, shape: tuple[int, ...], prof: Profile) -> tuple[int, ...]:
@@ -220,7 +231,7 @@ def _tensor(draw, spec, ex, prof, mode):
     if spec.get("scalar") and draw(st.integers(0, 3)) == 0:
         return python_scalar(draw, dt.category(dtype), spec.get("domain", "moderate"), mode), None
     shape = _shape(draw, spec, ex, prof, mode)
-    arr = draw(hnp.arrays(dt.to_numpy(dtype), shape, elements=elements(dtype, spec.get("domain", "any"), mode)))
+    arr = draw(_arrays(dtype, shape, spec.get("domain", "any"), mode))
     allowed = spec.get("layouts", list(layouts_for(mode)))
     lay = draw(st.sampled_from(["contiguous"] + [x for x in allowed if x != "contiguous"])) if mode.layouts else "contiguous"
     perm = None
@@ -241,7 +252,7 @@ def layouts_for(mode: Mode) -> tuple[str, ...]:
 
 def _dim(draw, spec, ex, prof, mode, invalid):
     shape = _ref_shape(ex, _ref_tensor(ex, spec))
-    n = max(len(shape), 1) + spec.get("extra", 0)  # torch treats a 0-d tensor's dim range as [-1, 0]
+    n = max(len(shape) + spec.get("extra", 0), 1)  # torch treats a 0-d tensor's dim range as [-1, 0]
     if invalid:
         return draw(st.sampled_from([n, n + 1, -n - 1])), None
     d = draw(st.integers(-n, n - 1))
@@ -263,8 +274,7 @@ def _dims(draw, spec, ex, prof, mode, invalid):
 
 
 def _size(draw, spec, ex, prof, mode, invalid):
-    shape = draw(hnp.array_shapes(min_dims=spec.get("min_dims", 0), max_dims=spec.get("max_dims", prof.max_dims),
-                                  min_side=0, max_side=spec.get("max_side", prof.max_side)))
+    shape = draw(_array_shapes(spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), 0, spec.get("max_side", prof.max_side)))
     if invalid:
         shape = shape + (-draw(st.integers(1, 3)),)
     return tuple(shape), None
@@ -303,8 +313,9 @@ def _expand_shape(draw, spec, ex, prof, mode, invalid):
     sizes, resolved = [], []
     for s in shape:
         new = draw(st.integers(0, prof.max_side)) if s == 1 else s
-        sizes.append(-1 if draw(st.integers(0, 3)) == 0 else new)
-        resolved.append(new)
+        keep = draw(st.integers(0, 3)) == 0  # -1 keeps the input's size
+        sizes.append(-1 if keep else new)
+        resolved.append(s if keep else new)
     if invalid:
         cand = [i for i, s in enumerate(shape) if s != 1]
         if not cand:
@@ -372,9 +383,8 @@ def _basic_index(draw, spec, ex, prof, mode, invalid):
 def _ndarray(draw, spec, ex, prof, mode, invalid):
     dtype = spec.get("dtype", "bucket")
     dtype = ex.dtype if dtype == "bucket" else dtype
-    shape = draw(hnp.array_shapes(min_dims=spec.get("min_dims", 0), max_dims=spec.get("max_dims", prof.max_dims),
-                                  min_side=0, max_side=prof.max_side))
-    arr = draw(hnp.arrays(dt.to_numpy(dtype), shape, elements=elements(dtype, spec.get("domain", "any"), mode)))
+    shape = draw(_array_shapes(spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), 0, prof.max_side))
+    arr = draw(_arrays(dtype, shape, spec.get("domain", "any"), mode))
     return NdArray(arr), None
 
 
@@ -384,7 +394,7 @@ def _data(draw, spec, ex, prof, mode, invalid):
     shape = draw(hnp.array_shapes(min_dims=spec.get("min_dims", 0), max_dims=spec.get("max_dims", prof.max_dims),
                                   min_side=0 if spec.get("min_dims", 0) else 1, max_side=prof.max_side))
     dom = spec.get("domain", "finite" if cat == "float" else "moderate")
-    arr = draw(hnp.arrays(dt.to_numpy(src), shape, elements=elements(src, dom, mode)))
+    arr = draw(_arrays(src, shape, dom, mode))
     if invalid:  # ragged nesting
         lst = arr.tolist()
         return ([lst, [lst]] if isinstance(lst, list) else [[lst], lst]), None
@@ -425,13 +435,13 @@ def _arange_step(draw, spec, ex, prof, mode, invalid):
         lo = max(1, -(-abs(span) // count))
         return sign * draw(st.integers(lo, max(lo, abs(span) + 1))), None
     lo = max(abs(span) / count, 1e-3)
-    step = draw(st.floats(lo, max(lo * 4, abs(span) + 1), allow_nan=False, width=32))
-    return sign * float(step), None
+    step = float(np.float32(draw(st.floats(lo, max(lo * 4, abs(span) + 1), allow_nan=False))))
+    return sign * step, None
 
 
 def _mask(draw, spec, ex, prof, mode, invalid):
     shape = _ref_shape(ex, _ref_tensor(ex, spec))
-    arr = draw(hnp.arrays(np.bool_, shape))
+    arr = draw(_arrays("bool", shape, "any", mode))
     return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, "bool"), None
 
 
@@ -462,7 +472,7 @@ def _invalid_tensor(draw, spec, ex, prof, mode):
     if spec.get("shape") == "matrix" or spec.get("shape") == "matmul":
         i = len(shape) - 2 if len(shape) >= 2 else 0
     shape[i] = shape[i] + draw(st.integers(2, 3))
-    arr = draw(hnp.arrays(dt.to_numpy(good.dtype), tuple(shape), elements=elements(good.dtype, "small", mode)))
+    arr = draw(_arrays(good.dtype, tuple(shape), "small", mode))
     return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, good.dtype), None
 
 

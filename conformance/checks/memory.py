@@ -185,11 +185,13 @@ def _make_out(runner: TorchLikeRunner, b, mode: str, shape: tuple, dtype: str, a
 def run_out(ctx: Ctx, ex: Example) -> None:
     bt0 = ctx.torch.build(ex)
     rt0 = ctx.torch.call(ctx.op.torch, bt0)
-    if rt0.raised or not ctx.torch.is_tensor(rt0.value):
+    if not rt0.raised and not ctx.torch.is_tensor(rt0.value):
         reject()
-    shape = tuple(rt0.value.shape)
-    dtype = dt.name_of(rt0.value.dtype)
     mode = ex.extra["out_mode"]
+    if rt0.raised:  # the out= call must raise the same way; give it an empty out to resize
+        shape, dtype, mode = (0,), ctx.dtype or "float32", "resize"
+    else:
+        shape, dtype = tuple(rt0.value.shape), dt.name_of(rt0.value.dtype)
     if mode == "other_dtype":
         dtype = ex.extra["out_dtype"] if ex.extra["out_dtype"] != dtype else ("float64" if dtype != "float64" else "int64")
     alias = _out_target(ex, shape, dtype) if mode == "alias" else None
