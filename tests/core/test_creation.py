@@ -1,0 +1,118 @@
+"""Creation ops of the first slice: size forms (varargs / tuple / list / Size), dtype inference and
+overrides, *_like keeping dtype/shape, arange/linspace lengths and dtypes."""
+import pytest
+import torch
+
+from tests.helpers import DTYPE_NAMES, assert_same, assert_same_meta, dtype_name, lib
+
+SIZE_FORMS = [(2, 3), ((2, 3),), ([2, 3],), ((),), (0,), (1, 0, 2), ((4,),), (3,)]
+
+
+@pytest.mark.parametrize("fn", ["zeros", "ones", "empty"])
+@pytest.mark.parametrize("args", SIZE_FORMS, ids=repr)
+def test_size_forms(fn, args):
+    rl, rt = getattr(lib, fn)(*args), getattr(torch, fn)(*args)
+    assert_same_meta(rl, rt)
+    if fn != "empty":
+        assert_same(rl, rt)
+
+
+def test_size_object_argument():
+    xl, xt = lib.zeros(2, 3), torch.zeros(2, 3)
+    assert_same(lib.ones(xl.size()), torch.ones(xt.size()))
+    assert_same(lib.zeros(xl.shape), torch.zeros(xt.shape))
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+@pytest.mark.parametrize("fn", ["zeros", "ones", "empty"])
+def test_dtype_argument(fn, name):
+    rl = getattr(lib, fn)(2, dtype=getattr(lib, name))
+    rt = getattr(torch, fn)(2, dtype=getattr(torch, name))
+    assert dtype_name(rl.dtype) == dtype_name(rt.dtype)
+    if fn != "empty":
+        assert_same(rl, rt)
+
+
+@pytest.mark.parametrize("fill", [1, 1.5, True, -3, 2 ** 40])
+def test_full_infers_dtype_from_fill(fill):
+    assert_same(lib.full((2, 2), fill), torch.full((2, 2), fill))
+    assert_same(lib.full((3,), fill, dtype=lib.float64), torch.full((3,), fill, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((5,), {}), ((2, 7), {}), ((1, 10, 3), {}), ((0, 1, 0.1), {}), ((0.0, 5), {}), ((5.0,), {}),
+    ((10, 0, -2), {}), ((-3, 3, 1.5), {}), ((0, 1, 0.3), {}), ((4,), {"dtype": "float64"}),
+    ((1, 4), {"dtype": "int32"}), ((0, 5, 2), {"dtype": "float32"}), ((3, 3), {}),
+    ((1, 2.5, 0.5), {"dtype": "float64"}), ((0, 7, 3), {"dtype": "int16"}),
+], ids=repr)
+def test_arange(args, kw):
+    kl = {k: getattr(lib, v) for k, v in kw.items()}
+    kt = {k: getattr(torch, v) for k, v in kw.items()}
+    assert_same(lib.arange(*args, **kl), torch.arange(*args, **kt))
+
+
+@pytest.mark.parametrize("args,kw", [
+    ((1, 10, 4), {}), ((0, 1, 5), {}), ((-1, 1, 100), {}), ((0, 10, 6), {}), ((3, 3, 1), {}),
+    ((0, 1, 0), {}), ((0, 1, 1), {}), ((10, 0, 5), {}), ((0, 1, 7), {"dtype": "float64"}),
+    ((0, 10, 6), {"dtype": "int64"}), ((1, 2, 3), {"dtype": "float16"}),
+], ids=repr)
+def test_linspace(args, kw):
+    kl = {k: getattr(lib, v) for k, v in kw.items()}
+    kt = {k: getattr(torch, v) for k, v in kw.items()}
+    assert_same(lib.linspace(*args, **kl), torch.linspace(*args, **kt))
+
+
+@pytest.mark.parametrize("name", DTYPE_NAMES)
+@pytest.mark.parametrize("fn", ["zeros_like", "ones_like", "empty_like"])
+def test_like_keeps_shape_and_dtype(fn, name):
+    src_l = lib.tensor([[1, 0, 1]], dtype=getattr(lib, name))
+    src_t = torch.tensor([[1, 0, 1]], dtype=getattr(torch, name))
+    rl, rt = getattr(lib, fn)(src_l), getattr(torch, fn)(src_t)
+    assert dtype_name(rl.dtype) == dtype_name(rt.dtype) and tuple(rl.shape) == tuple(rt.shape)
+    if fn != "empty_like":
+        assert_same(rl, rt)
+    rl, rt = getattr(lib, fn)(src_l, dtype=lib.float64), getattr(torch, fn)(src_t, dtype=torch.float64)
+    assert dtype_name(rl.dtype) == dtype_name(rt.dtype) == "float64"
+
+
+def test_like_of_noncontiguous_preserves_layout_like_torch():
+    src_l = lib.zeros(3, 4).t()
+    src_t = torch.zeros(3, 4).t()
+    for fn in ("zeros_like", "ones_like", "empty_like"):
+        assert_same_meta(getattr(lib, fn)(src_l), getattr(torch, fn)(src_t))
+    assert_same_meta(lib.zeros(3, 4)[:, ::2].clone(), torch.zeros(3, 4)[:, ::2].clone())
+
+
+def test_full_like():
+    assert_same(lib.full_like(lib.zeros(2, dtype=lib.int32), 7), torch.full_like(torch.zeros(2, dtype=torch.int32), 7))
+    assert_same(lib.full_like(lib.zeros(2), 2.5), torch.full_like(torch.zeros(2), 2.5))
+
+
+def test_tensor_of_tensor_copies():
+    src_l, src_t = lib.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    with pytest.warns(UserWarning):
+        ct = torch.tensor(src_t)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cl = lib.tensor(src_l)
+    assert_same(cl, ct)
+    cl[0] = 9
+    assert src_l.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("fn", [
+    lambda M: M.zeros(2, 3).clone(), lambda M: M.ones(3).zero_(),
+    lambda M: M.zeros(2, 2).copy_(M.tensor([1, 2])), lambda M: M.zeros(3, dtype=M.int32).copy_(M.tensor([1.7, -2.2, 3.9])),
+    lambda M: M.empty(2, 3).fill_(4.5),
+], ids=["clone", "zero_", "copy_broadcast", "copy_cast", "fill_"])
+def test_clone_copy_zero(fn):
+    assert_same(fn(lib), fn(torch))
+
+
+def test_creation_device_argument():
+    for M in (lib, torch):
+        for dev in ("cpu", M.device("cpu")):
+            t = M.zeros(2, device=dev)
+            assert str(t.device) == "cpu" and t.device.type == "cpu"
+            assert str(M.ones(2).to(dev).device) == "cpu"
