@@ -57,7 +57,7 @@ KINDS: dict[str, set[str]] = {
     "mask": {"of"},
     "k": {"of", "for_dim"},
 }
-COMMON_ARG_KEYS = {"name", "kind", "optional", "splat"}
+COMMON_ARG_KEYS = {"name", "kind", "optional", "splat", "requires"}
 DOMAINS = ("any", "finite", "moderate", "small", "positive", "nonneg", "unit", "nonzero", "small_nonneg")
 SHAPES = ("any", "same", "broadcast", "matrix", "vector", "matmul")
 LAYOUTS = ("contiguous", "transposed", "strided", "offset", "expanded")
@@ -78,12 +78,13 @@ class ArgSpec:
     params: dict[str, Any] = field(default_factory=dict)
     optional: bool = False
     splat: bool | str = False  # True / False / "random": pass a tuple value as *args to torch
+    requires: str | None = None  # drawn only when this other (optional) argument is present
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
 
     def with_params(self, **changes: Any) -> "ArgSpec":
-        return ArgSpec(self.name, self.kind, {**self.params, **changes}, self.optional, self.splat)
+        return ArgSpec(self.name, self.kind, {**self.params, **changes}, self.optional, self.splat, self.requires)
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ def _arg(where: str, raw: Any, default_name: str) -> ArgSpec:
     if splat not in (True, False, "random"):
         raise _fail(where, "splat must be true, false or \"random\"")
     kind = "tensor" if kind in TENSOR_KINDS else kind
-    return ArgSpec(str(raw.get("name", default_name)), kind, params, bool(raw.get("optional", False)), splat)
+    return ArgSpec(str(raw.get("name", default_name)), kind, params, bool(raw.get("optional", False)), splat,
+                   raw.get("requires"))
 
 
 def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
@@ -250,8 +252,8 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
     if len(set(names)) != len(names):
         raise _fail(where, f"duplicate argument names {names}")
     for a in args + kwargs:
-        for ref_key in ("of", "with", "chain", "for_dim", "start", "end"):
-            ref = a.get(ref_key)
+        for ref_key in ("of", "with", "chain", "for_dim", "start", "end", "requires"):
+            ref = a.requires if ref_key == "requires" else a.get(ref_key)
             if isinstance(ref, str) and ref not in names:
                 raise _fail(where, f"argument {a.name!r}: {ref_key}={ref!r} names no argument ({names})")
     returns = raw.get("returns", "new")

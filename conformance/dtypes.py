@@ -27,6 +27,10 @@ DEFAULT_TOL: dict[str, tuple[float, float]] = {
     "float64": (1e-7, 1e-7),
 }
 
+#: Gradients chain several roundings; in half precision torch computes in float32 and rounds
+#: once, a NumPy library may round at every step.  Looser default for float16 grads only.
+DEFAULT_GRAD_TOL: dict[str, tuple[float, float]] = {**DEFAULT_TOL, "float16": (1e-2, 1e-3)}
+
 
 def expand(spec: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """'float' -> ('float16', ...); lists may mix group names and dtype names. Order kept, no dups."""

@@ -197,12 +197,14 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         return done(status="fail", reason=reason, detail=detail, repro=snippet(ex))
 
     if div is not None:
+        # Search again raising on divergence: Hypothesis then shrinks it to a minimal example (and a
+        # larger budget makes sure a declared divergence that never shows is reported stale).
+        budget2 = budget if s.diverged else env.profile.stale_examples
+        s2 = _search(env, ctx, check, strategy, budget2, rseed, raise_on_divergence=True)
+        rec["examples"] += s2.examples
         found = s.diverged
-        if found is None:  # search harder (and shrink) before calling it stale
-            s2 = _search(env, ctx, check, strategy, env.profile.stale_examples, rseed + 1, raise_on_divergence=True)
-            rec["examples"] += s2.examples
-            if s2.failure and s2.failure.undeclared_divergence:
-                found = (s2.last, Diverged(s2.failure.detail))
+        if s2.failure and s2.failure.undeclared_divergence:
+            found = (s2.last, Diverged(s2.failure.detail))
         if found is None:
             return done(status="stale", reason=f"declared divergence no longer reproduces: {div.reason}",
                         repro=snippet(s.last) if s.last else None)

@@ -486,6 +486,9 @@ def example(op: OpSpec, dtype: str | None, prof: Profile, mode: Mode = Mode(),
         ex = Example(op, dtype, {})
         for spec in op.all_args:
             invalid = mode.invalid == spec.name
+            if spec.requires and ex.values.get(spec.requires, OMIT) is OMIT:
+                ex.values[spec.name] = OMIT
+                continue
             if spec.optional and not invalid and draw(st.booleans()):
                 ex.values[spec.name] = OMIT
                 continue

@@ -8,12 +8,18 @@ import numpy as np
 from hypothesis import reject
 from hypothesis import strategies as st
 
+from .. import dtypes as dt
 from .. import repro
 from ..catalog import OpSpec
 from ..runners.torchlike import TorchLikeRunner, cotangent_array
 from ..strategies import Example, Mode
 from .base import Check, Ctx, Diverged, Mismatch, diff_inputs, same_exceptions
 from .compare import mismatch
+
+
+def _gtol(op: OpSpec) -> dict[str, tuple[float, float]]:
+    """Gradient tolerance: float16 default loosened, then the spec's tolerance, then grad_tolerance."""
+    return {**dt.DEFAULT_GRAD_TOL, **op.tolerance, **op.grad_tolerance}
 
 
 def _path(ctx: Ctx, runner: TorchLikeRunner) -> str:
@@ -49,7 +55,7 @@ def run_grad(ctx: Ctx, ex: Example) -> Diverged | None:
     same_exceptions(ri, rt, "forward + autograd.grad")
     if rt.raised:
         return None
-    m = mismatch(gt, gi, ctx.op.grad_tolerance or ctx.op.tolerance, path="grad")
+    m = mismatch(gt, gi, _gtol(ctx.op), path="grad")
     if m:
         m["inputs"] = names
         raise Mismatch("gradients differ from torch.autograd", m)
@@ -69,7 +75,7 @@ def _vs_jax(ctx: Ctx, ex: Example, names: list[str]) -> Diverged | None:
     rj = ctx.jax.vjp(ex, names, lambda shape, dtype: cotangent_array(shape, dtype, seed))
     if rj.raised:
         return Diverged({"torch": "returned", "jax": rj.describe()})
-    tol = ctx.op.grad_tolerance or ctx.op.tolerance
+    tol = _gtol(ctx.op)
     gt = _zeros_for_none(gt, ex, names)
     m = mismatch(gt, list(rj.value), tol, oracle="jax", path="grad")
     if m:
@@ -142,7 +148,7 @@ def run_accumulation(ctx: Ctx, ex: Example) -> None:
     fi, ft = _backward_twice(ctx, ctx.impl, ex, names), _backward_twice(ctx, ctx.torch, ex, names)
     same_exceptions(fi["outcome"], ft["outcome"], "forward + backward, twice")
     if "grads" in ft:
-        m = mismatch(ft["grads"], fi["grads"], ctx.op.grad_tolerance or ctx.op.tolerance, path=".grad")
+        m = mismatch(ft["grads"], fi["grads"], _gtol(ctx.op), path=".grad")
         if m:
             raise Mismatch(".grad after two backward calls differs from torch (accumulation)",
                            {**m, "inputs": names})
@@ -191,7 +197,7 @@ def run_retain_graph(ctx: Ctx, ex: Example) -> None:
         return
     for key in [k for k in ft if k != "grads"]:
         same_exceptions(fi[key], ft[key], f"backward {key}")
-    m = mismatch(ft["grads"], fi["grads"], ctx.op.grad_tolerance or ctx.op.tolerance, path=".grad")
+    m = mismatch(ft["grads"], fi["grads"], _gtol(ctx.op), path=".grad")
     if m:
         raise Mismatch(".grad after backward(retain_graph=True) then backward() differs from torch", m)
 
