@@ -14,6 +14,7 @@ from . import ops as _ops
 
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64
 globals().update(_ops.FUNCTIONS)
+from . import linalg, nn, optim, return_types  # noqa: E402  (namespaces built on the ops above)
 
 
 def is_tensor(obj) -> bool:

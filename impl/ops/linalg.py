@@ -121,3 +121,611 @@ def matmul(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
 
 
 OPERATORS = {"__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self)}
+
+
+# ==================================================================================================
+# trace, diag, triu/tril, the add*-products (addmm, addbmm, addmv, addr, baddbmm), cross, inverse, svd, t_
+# ==================================================================================================
+
+import numpy as np
+
+from .. import return_types
+from ..autograd import grad_mode
+from ..autograd.graph import make_node
+from ..tensor import _set_geometry
+
+
+def _zeros(shape: tuple, like: Tensor) -> Tensor:
+    from .creation import zeros
+
+    return zeros(shape, dtype=like._dtype, device=like.device)
+
+
+def _eye(n: int, m: int, like: Tensor) -> Tensor:
+    from .creation import eye
+
+    return eye(n, m, dtype=like._dtype, device=like.device)
+
+
+def _float_check(x: Tensor, opname: str) -> None:
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"{opname}: Expected a floating point or complex tensor as input. Got "
+                           f"{D.type_name(x._dtype)}")
+
+
+# ---- trace / diag / triu / tril ------------------------------------------------------------------
+
+@M.export()
+def trace(input: Tensor) -> Tensor:
+    M.check_tensor(input, "trace")
+    if input.dim() != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+    rdt = D.int64 if not input._dtype.is_floating_point else input._dtype
+    xp = input._xp
+    acc = np.float32 if rdt is D.float16 else rdt.np
+    arr = xp.asarray(xp.trace(input._array, dtype=acc)).astype(rdt.np)
+    n, m = input._shape
+
+    def backward(grads, *s):
+        return (grads[0] * _eye(n, m, grads[0]),)
+
+    return M.record(M.wrap(arr, rdt, input), "TraceBackward0", [input], backward)
+
+
+@M.export()
+def diag(input: Tensor, diagonal: int = 0, *, out: Any = None) -> Tensor:
+    M.check_tensor(input, "diag")
+    k = diagonal
+    xp = input._xp
+    if input.dim() == 1:
+        n = input._shape[0]
+        arr = xp.diag(input._array, k)
+        if out is not None:
+            return M.write_out(out, arr, input._dtype, "diag", [input])
+        return M.record(M.wrap(arr, input._dtype, input), "DiagEmbedBackward0", [input],
+                        lambda grads, *s: (grads[0].diagonal(k),))
+    if input.dim() == 2:
+        arr = xp.array(xp.diagonal(input._array, k), copy=True)
+        if out is not None:
+            return M.write_out(out, arr, input._dtype, "diag", [input])
+        in_shape = input._shape
+
+        def backward(grads, *s):
+            z = _zeros(in_shape, grads[0])
+            z.diagonal(k).copy_(grads[0])
+            return (z,)
+
+        return M.record(M.wrap(arr, input._dtype, input), "DiagonalBackward0_copy", [input], backward)
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
+
+
+def _tri_mask(xp: Any, shape: tuple, k: int, upper: bool) -> Any:
+    r, c = shape[-2], shape[-1]
+    rows = xp.arange(r).reshape(r, 1)
+    cols = xp.arange(c).reshape(1, c)
+    return (cols - rows >= k) if upper else (cols - rows <= k)
+
+
+def _tri(kind: str, input: Any, diagonal: int, out: Any = None, inplace: bool = False) -> Tensor:
+    M.check_tensor(input, kind)
+    if input.dim() < 2:
+        raise RuntimeError(f"{kind}: input tensor must have at least 2 dimensions")
+    if inplace:
+        M.check_inplace_target(input, input._dtype, input._shape, ())
+    xp = input._xp
+    mask = _tri_mask(xp, input._shape, diagonal, kind == "triu")
+    arr = xp.where(mask, input._array, xp.zeros((), dtype=input._dtype.np))
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, kind, [input])
+    node = "TriuBackward0" if kind == "triu" else "TrilBackward0"
+
+    def backward(grads, *s):
+        return (_tri(kind, grads[0], diagonal),)
+
+    if inplace:
+        M.write(input, arr)
+        M.rebase_history(input, node, (), backward)
+        return input
+    return M.record(M.wrap(arr, input._dtype, input), node, [input], backward)
+
+
+@M.export()
+def triu(input: Tensor, diagonal: int = 0, *, out: Any = None) -> Tensor:
+    return _tri("triu", input, diagonal, out)
+
+
+@M.export(function=False)
+def triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    return _tri("triu", self, diagonal, inplace=True)
+
+
+@M.export()
+def tril(input: Tensor, diagonal: int = 0, *, out: Any = None) -> Tensor:
+    return _tri("tril", input, diagonal, out)
+
+
+@M.export(function=False)
+def tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    return _tri("tril", self, diagonal, inplace=True)
+
+
+# ---- beta * input + alpha * product --------------------------------------------------------------
+
+def _scaled(t: Tensor, s: Any) -> Tensor:
+    return t if s == 1 else t * s
+
+
+def _check_alpha_beta(rdt: D.dtype, alpha: Any, beta: Any) -> None:
+    if not rdt.is_floating_point and (isinstance(alpha, float) or isinstance(beta, float)):
+        if isinstance(beta, float) and beta != int(beta) or isinstance(alpha, float) and alpha != int(alpha):
+            raise RuntimeError("For integral input tensors, argument beta must not be a floating point number."
+                               if isinstance(beta, float) else
+                               "For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def _expand_shape(input: Tensor, shape: tuple) -> None:
+    """torch expands the added input to the product's shape (its expand errors)."""
+    if input.dim() > len(shape):
+        raise RuntimeError(f"expand(torch.{input._dtype.legacy}{{{list(input._shape)}}}, size={list(shape)}): the "
+                           f"number of sizes provided ({len(shape)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({input.dim()})")
+    lead = len(shape) - input.dim()
+    for i, s in enumerate(input._shape):
+        if s != 1 and s != shape[lead + i]:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[lead + i]}) must match the existing size "
+                               f"({s}) at non-singleton dimension {lead + i}.  Target sizes: {list(shape)}.  "
+                               f"Tensor sizes: {list(input._shape)}")
+
+
+def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape: tuple, prod_fn: Any,
+             grads_fn: Any, beta: Any, alpha: Any, rdt: D.dtype, out: Any, inplace: bool) -> Tensor:
+    """beta * input + alpha * prod_fn(a, b) with torch's checks, in-place/out= handling and node."""
+    if inplace:
+        if input._shape != shape:
+            raise RuntimeError(f"Bad in-place call: input tensor size {list(input._shape)} and output tensor size "
+                               f"{list(shape)} should match")
+        M.check_inplace_target(input, rdt, shape, (a, b))
+    else:
+        _expand_shape(input, shape)
+    _check_alpha_beta(rdt, alpha, beta)
+    xp = input._xp
+    with M.errstate():
+        p = prod_fn(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
+        if alpha != 1:
+            p = p * M.operand_array(alpha, rdt, xp)
+        if beta == 0:
+            arr = p
+        else:
+            c = M.operand_array(input, rdt, xp)
+            arr = p + (c if beta == 1 else c * M.operand_array(beta, rdt, xp))
+    arr = xp.broadcast_to(arr, shape).astype(rdt.np)
+    if out is not None:
+        return M.write_out(out, arr, rdt, opname, [input, a, b])
+
+    def backward(grads, sa, sb):
+        g = grads[0]
+        ga, gb = grads_fn(g, sa, sb)
+        return _scaled(g, beta), _scaled(ga, alpha), _scaled(gb, alpha)
+
+    if inplace:
+        M.write(input, arr)
+        M.rebase_history(input, node, (a, b), backward, [a, b])
+        return input
+    return M.record(M.wrap(arr, rdt, input), node, [input, a, b], backward, [a, b])
+
+
+def _dtype_name(d: D.dtype) -> str:
+    return D.type_name(d)
+
+
+def _addmm(input, mat1, mat2, beta, alpha, out=None, inplace=False):
+    opname = "addmm_" if inplace else "addmm"
+    for t, n in ((input, "input"), (mat1, "mat1"), (mat2, "mat2")):
+        M.check_tensor(t, opname, n)
+    if mat1.dim() != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {mat1.dim()}-D tensor")
+    if mat2.dim() != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {mat2.dim()}-D tensor")
+    if mat1._shape[1] != mat2._shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1._shape[0]}x{mat1._shape[1]} and "
+                           f"{mat2._shape[0]}x{mat2._shape[1]})")
+    for t in (input, mat2):
+        if t._dtype is not mat1._dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_dtype_name(input._dtype)} and "
+                               f"{_dtype_name(mat2._dtype if t is input else mat1._dtype)}")
+    M.same_device(opname, input, mat1, mat2)
+    shape = (mat1._shape[0], mat2._shape[1])
+    return _addprod(opname, "AddmmBackward0", input, mat1, mat2, shape, lambda a, b: a @ b,
+                    lambda g, a, b: (g.mm(b.t()), a.t().mm(g)), beta, alpha, mat1._dtype, out, inplace)
+
+
+@M.export()
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Any = None) -> Tensor:
+    return _addmm(input, mat1, mat2, beta, alpha, out)
+
+
+@M.export(function=False)
+def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    return _addmm(self, mat1, mat2, beta, alpha, inplace=True)
+
+
+def _bcheck(b1: Tensor, b2: Tensor) -> None:
+    if b1.dim() != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b2.dim() != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b1._shape[0] != b2._shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {b1._shape[0]} and "
+                           f"{b2._shape[0]}")
+    if b1._shape[2] != b2._shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({b1._shape[1]}x{b1._shape[2]} and "
+                           f"{b2._shape[1]}x{b2._shape[2]})")
+
+
+def _same_dtypes(opname: str, *ts: Tensor) -> None:
+    if len({t._dtype for t in ts}) > 1:
+        names = ", ".join(_dtype_name(t._dtype) for t in ts[:-1]) + ", and " + _dtype_name(ts[-1]._dtype)
+        raise RuntimeError(f"{opname} input tensors must have the same dtype, but got {names}")
+
+
+def _addbmm(input, batch1, batch2, beta, alpha, out=None, inplace=False):
+    opname = "addbmm_" if inplace else "addbmm"
+    for t, n in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
+        M.check_tensor(t, opname, n)
+    _bcheck(batch1, batch2)
+    _same_dtypes("addbmm", input, batch1, batch2)
+    shape = (batch1._shape[1], batch2._shape[2])
+    bsz = batch1._shape[0]
+
+    def grads(g, a, b):
+        ge = g.unsqueeze(0).expand(bsz, *shape)
+        return ge.bmm(b.transpose(1, 2)), a.transpose(1, 2).bmm(ge)
+
+    return _addprod(opname, "AddbmmBackward0", input, batch1, batch2, shape,
+                    lambda a, b: (a @ b).sum(axis=0) if bsz else (a @ b).sum(axis=0), grads, beta, alpha,
+                    batch1._dtype, out, inplace)
+
+
+@M.export()
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Any = None):
+    return _addbmm(input, batch1, batch2, beta, alpha, out)
+
+
+@M.export(function=False)
+def addbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    return _addbmm(self, batch1, batch2, beta, alpha, inplace=True)
+
+
+def _baddbmm(input, batch1, batch2, beta, alpha, out=None, inplace=False):
+    opname = "baddbmm_" if inplace else "baddbmm"
+    for t, n in ((input, "input"), (batch1, "batch1"), (batch2, "batch2")):
+        M.check_tensor(t, opname, n)
+    _bcheck(batch1, batch2)
+    _same_dtypes("baddbmm", input, batch1, batch2)
+    shape = (batch1._shape[0], batch1._shape[1], batch2._shape[2])
+    return _addprod(opname, "BaddbmmBackward0", input, batch1, batch2, shape, lambda a, b: a @ b,
+                    lambda g, a, b: (g.bmm(b.transpose(1, 2)), a.transpose(1, 2).bmm(g)), beta, alpha,
+                    batch1._dtype, out, inplace)
+
+
+@M.export()
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Any = None):
+    return _baddbmm(input, batch1, batch2, beta, alpha, out)
+
+
+@M.export(function=False)
+def baddbmm_(self: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    return _baddbmm(self, batch1, batch2, beta, alpha, inplace=True)
+
+
+def _addmv(input, mat, vec, beta, alpha, out=None, inplace=False):
+    opname = "addmv_" if inplace else "addmv"
+    for t, n in ((input, "input"), (mat, "mat"), (vec, "vec")):
+        M.check_tensor(t, opname, n)
+    if mat.dim() != 2 or vec.dim() != 1 or input.dim() > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, {vec.dim()}")
+    if mat._shape[1] != vec._shape[0] or (input.numel() != 1 and input._shape != (mat._shape[0],)):
+        raise RuntimeError(f"size mismatch, got input ({input._shape[0] if input.dim() else 1}), mat "
+                           f"({mat._shape[0]}x{mat._shape[1]}), vec ({vec._shape[0]})")
+    _same_dtypes("addmv", input, mat, vec)
+    shape = (mat._shape[0],)
+    return _addprod(opname, "AddmvBackward0", input, mat, vec, shape, lambda a, b: a @ b,
+                    lambda g, a, b: (g.unsqueeze(1) * b.unsqueeze(0), a.t().mv(g)), beta, alpha, mat._dtype,
+                    out, inplace)
+
+
+@M.export()
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Any = None) -> Tensor:
+    return _addmv(input, mat, vec, beta, alpha, out)
+
+
+@M.export(function=False)
+def addmv_(self: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    return _addmv(self, mat, vec, beta, alpha, inplace=True)
+
+
+def _addr(input, vec1, vec2, beta, alpha, out=None, inplace=False):
+    opname = "addr_" if inplace else "addr"
+    for t, n in ((input, "input"), (vec1, "vec1"), (vec2, "vec2")):
+        M.check_tensor(t, opname, n)
+    if vec1.dim() != 1 or vec2.dim() != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.dim()}-D" if vec1.dim() != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2.dim()}-D")
+    rdt = D.result_type(input, vec1, vec2)
+    if rdt is D.bool_ and (beta not in (0, 1, True, False) or alpha not in (0, 1, True, False)):
+        raise RuntimeError("Boolean beta only supported for Boolean results.")
+    shape = (vec1._shape[0], vec2._shape[0])
+
+    def outer(a, b):
+        r = a[:, None] * b[None, :] if a.dtype != np.bool_ else a[:, None] & b[None, :]
+        return r
+
+    if rdt is D.bool_:
+        xp = input._xp
+        _expand_shape(input, shape)
+        arr = xp.broadcast_to(outer(vec1._array, vec2._array) | input._array.astype(bool), shape)
+        arr = xp.array(arr, copy=True)
+        if out is not None:
+            return M.write_out(out, arr, rdt, opname, [input, vec1, vec2])
+        if inplace:
+            M.check_inplace_target(input, rdt, shape, ())
+            M.write(input, arr)
+            return input
+        return M.wrap(arr, rdt, input)
+    return _addprod(opname, "AddrBackward0", input, vec1, vec2, shape, outer,
+                    lambda g, a, b: (g.mv(b), g.t().mv(a)), beta, alpha, rdt, out, inplace)
+
+
+@M.export()
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1, out: Any = None) -> Tensor:
+    return _addr(input, vec1, vec2, beta, alpha, out)
+
+
+@M.export(function=False)
+def addr_(self: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    return _addr(self, vec1, vec2, beta, alpha, inplace=True)
+
+
+@M.export()
+def outer(input: Tensor, vec2: Tensor, *, out: Any = None) -> Tensor:
+    M.check_tensor(input, "outer")
+    M.check_tensor(vec2, "outer", "vec2")
+    if input.dim() != 1 or vec2.dim() != 1:
+        raise RuntimeError(f"outer: Expected 1-D argument self, but got {input.dim()}-D")
+    r = input.reshape(-1, 1) * vec2
+    if out is not None:
+        return M.write_out(out, r._array, r._dtype, "outer", [input, vec2])
+    return r
+
+
+M.export("ger")(outer)
+
+
+# ---- cross ---------------------------------------------------------------------------------------
+
+def _cross(input: Tensor, other: Tensor, dim: Any, opname: str, out: Any = None) -> Tensor:
+    M.check_tensor(input, opname)
+    M.check_tensor(other, opname, "other")
+    if input._dtype is not other._dtype:
+        raise RuntimeError(f"expected scalar type {_dtype_name(input._dtype)} but found {_dtype_name(other._dtype)}")
+    if input.dim() != other.dim():
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+    shape = geo.broadcast_shapes(input._shape, other._shape)
+    if dim is None:
+        import warnings
+
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=3)
+        cands = [i for i, s in enumerate(input._shape) if s == 3]
+        if not cands:
+            raise RuntimeError("no dimension of size 3 in input")
+        d = cands[0]
+        shown = d
+    else:
+        d = geo.wrap_dim(dim, len(shape))
+        shown = dim
+    if input._shape[d] != 3 or other._shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {shown} must have length 3. Got {input._shape[d]} and "
+                           f"{other._shape[d]}")
+    xp = input._xp
+    a = xp.broadcast_to(input._array, shape)
+    b = xp.broadcast_to(other._array, shape)
+    with M.errstate():
+        arr = xp.cross(a, b, axis=d).astype(input._dtype.np)
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, opname, [input, other])
+
+    def backward(grads, sa, sb):
+        g = grads[0]
+        return _cross(sb, g, d, "linalg.cross"), _cross(g, sa, d, "linalg.cross")
+
+    return M.record(M.wrap(arr, input._dtype, input), "LinalgCrossBackward0", [input, other], backward,
+                    [input, other])
+
+
+@M.export()
+def cross(input: Tensor, other: Tensor, dim: Any = None, *, out: Any = None) -> Tensor:
+    return _cross(input, other, dim, "cross", out)
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Any = None) -> Tensor:
+    return _cross(input, other, dim, "linalg.cross", out)
+
+
+# ---- inverse -------------------------------------------------------------------------------------
+
+def _square_check(A: Tensor, opname: str) -> None:
+    M.check_tensor(A, opname)
+    if A.dim() < 2:
+        raise RuntimeError(f"{opname}: The input tensor A must have at least 2 dimensions.")
+    if A._shape[-1] != A._shape[-2]:
+        raise RuntimeError(f"{opname}: A must be batches of square matrices, but they are {A._shape[-2]} by "
+                           f"{A._shape[-1]} matrices")
+    _float_check(A, opname)
+    if A._dtype is D.float16:
+        raise RuntimeError(f"{opname}: Low precision dtypes not supported. Got Half")
+
+
+class LinAlgError(RuntimeError):
+    """torch.linalg.LinAlgError (torch._C._LinAlgError): a RuntimeError."""
+
+
+def _singular_error(xp: Any, a: Any, opname: str) -> LinAlgError:
+    # report the first zero pivot of an LU factorisation, as LAPACK's getrf does (1-based)
+    from numpy.linalg import LinAlgError as _NpErr  # noqa: F401
+
+    mats = np.asarray(a.get() if hasattr(a, "get") else a, dtype=np.float64).reshape((-1,) + a.shape[-2:])
+    for bi, m in enumerate(mats):
+        u = m.copy()
+        n = u.shape[0]
+        for k in range(n):
+            p = k + int(np.argmax(np.abs(u[k:, k])))
+            if u[p, k] == 0:
+                batch = f"(Batch element {bi}): " if a.ndim > 2 else ""
+                return LinAlgError(f"{opname}: {batch}The diagonal element {k + 1} is zero, the inversion could not be "
+                                   "completed because the input matrix is singular.")
+            u[[k, p]] = u[[p, k]]
+            u[k + 1:] -= np.outer(u[k + 1:, k] / u[k, k], u[k])
+    return LinAlgError(f"{opname}: The input matrix is singular.")
+
+
+def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
+    _square_check(A, opname)
+    xp = A._xp
+    try:
+        arr = xp.linalg.inv(A._array)
+    except np.linalg.LinAlgError:
+        raise _singular_error(xp, A._array, opname) from None
+    arr = arr.astype(A._dtype.np)
+    if out is not None:
+        return M.write_out(out, arr, A._dtype, opname, [A])
+
+    def backward(grads, Ainv):
+        g = grads[0]
+        At = Ainv.transpose(-2, -1)
+        return (-(At.matmul(g.matmul(At))),)
+
+    y = M.wrap(arr, A._dtype, A)
+    return M.record(y, "LinalgInvExBackward0", [A], backward, [y])
+
+
+@M.export()
+def inverse(input: Tensor, *, out: Any = None) -> Tensor:
+    return _inv(input, "linalg.inv", out)
+
+
+def linalg_inv(A: Tensor, *, out: Any = None) -> Tensor:
+    return _inv(A, "linalg.inv", out)
+
+
+# ---- svd -----------------------------------------------------------------------------------------
+
+def _svd_backward(gU: Any, gS: Any, gVh: Any, U: Tensor, S: Tensor, Vh: Tensor) -> Tensor:
+    """torch's svd_backward (FunctionsManual.cpp) for real inputs, on the reduced factors."""
+    m, n = U._shape[-2], Vh._shape[-1]
+    if gU is None and gVh is None:
+        return U.matmul(gS.unsqueeze(-1) * Vh) if m >= n else (U * gS.unsqueeze(-2)).matmul(Vh)
+    k = S._shape[-1]
+    eye = _eye(k, k, S)
+
+    def skew(X):
+        return X - X.transpose(-2, -1)
+
+    UhgU = skew(U.transpose(-2, -1).matmul(gU)) if gU is not None else None
+    VhgV = skew(Vh.matmul(gVh.transpose(-2, -1))) if gVh is not None else None
+    S2 = S * S
+    E = S2.unsqueeze(-2) - S2.unsqueeze(-1)
+    E = E + eye  # the diagonal of E is zero; torch sets it to one
+    if gU is not None and gVh is not None:
+        gA = (UhgU * S.unsqueeze(-2) + S.unsqueeze(-1) * VhgV) / E
+    elif gU is not None:
+        gA = UhgU * (S.unsqueeze(-2) / E)
+    else:
+        gA = S.unsqueeze(-1) * VhgV / E
+    if gS is not None:
+        gA = gA + gS.unsqueeze(-1) * eye
+    if m > n and gU is not None:
+        gA = U.matmul(gA)
+        gUSinv = gU / S.unsqueeze(-2)
+        gA = gA + gUSinv - U.matmul(U.transpose(-2, -1).matmul(gUSinv))
+        gA = gA.matmul(Vh)
+    elif m < n and gVh is not None:
+        gA = gA.matmul(Vh)
+        SinvgVh = gVh / S.unsqueeze(-1)
+        gA = gA + SinvgVh - SinvgVh.matmul(Vh.transpose(-2, -1)).matmul(Vh)
+        gA = U.matmul(gA)
+    else:
+        gA = U.matmul(gA.matmul(Vh)) if m >= n else U.matmul(gA).matmul(Vh)
+    return gA
+
+
+def _linalg_svd(A: Tensor, full_matrices: bool, opname: str, compute_uv: bool = True) -> tuple:
+    """(U, S, Vh) from one LinalgSvdBackward0 node; with compute_uv=False only S (its node keeps U, Vh)."""
+    M.check_tensor(A, opname)
+    _float_check(A, "linalg.svd")
+    if A.dim() < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has {A.dim()} dimensions "
+                           "instead")
+    if A._dtype is D.float16:
+        raise NotImplementedError("\"linalg_svd_cpu\" not implemented for 'Half'")
+    xp = A._xp
+    k = min(A._shape[-2:])
+    dt = A._dtype
+    u, s, vh = xp.linalg.svd(A._array, full_matrices=full_matrices and compute_uv)
+    U, S, Vh = (M.wrap(x.astype(dt.np), dt, A) for x in (u, s, vh))
+    if not compute_uv:
+        M.record(S, "LinalgSvdBackward0", [A],
+                 lambda grads, sU, sS, sVh: (_svd_backward(None, grads[0], None, sU, sS, sVh),), [U, S, Vh])
+        return S
+
+    def backward(grads, sU, sS, sVh):
+        gU, gS, gVh = grads
+        if full_matrices:
+            gU, gVh = gU.narrow(-1, 0, k), gVh.narrow(-2, 0, k)
+            sU, sVh = sU.narrow(-1, 0, k), sVh.narrow(-2, 0, k)
+        return (_svd_backward(gU, gS, gVh, sU, sS, sVh),)
+
+    M.record_multi([U, S, Vh], "LinalgSvdBackward0", [A], backward, [U, S, Vh])
+    return U, S, Vh
+
+
+@M.export()
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any = None) -> Any:
+    if not compute_uv:
+        S = _linalg_svd(input, False, "svd", compute_uv=False)
+        m, n = input._shape[-2:]
+        batch = input._shape[:-2]
+        return return_types.svd(_zeros(batch + (m, m), input), S, _zeros(batch + (n, n), input))
+    U, S, Vh = _linalg_svd(input, not some, "svd")
+    return return_types.svd(U, S, Vh.transpose(-2, -1))
+
+
+def linalg_svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None, out: Any = None) -> Any:
+    U, S, Vh = _linalg_svd(A, full_matrices, "linalg.svd")
+    return return_types.linalg_svd(U, S, Vh)
+
+
+def linalg_svdvals(A: Tensor, *, driver: Any = None, out: Any = None) -> Tensor:
+    return _linalg_svd(A, False, "linalg.svdvals", compute_uv=False)
+
+
+# ---- t_ ------------------------------------------------------------------------------------------
+
+@M.export(function=False)
+def t_(self: Tensor) -> Tensor:
+    if self.dim() > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+    if grad_mode.is_grad_enabled() and self._requires_grad and self._grad_fn is None and self._base is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    node = None
+    if M.needs_grad(self):
+        node = make_node("TBackward1", [self], lambda grads, *s: (grads[0].t(),), (), outputs=[self])
+    _set_geometry(self, self._storage, self._shape[::-1], self._stride[::-1], self._offset, self._dtype)
+    self._bump()
+    if node is not None:
+        node._out_meta = ((self._shape, self._dtype, self.device),)
+        self._grad_fn, self._requires_grad, self._output_nr = node, True, 0
+    return self

@@ -178,7 +178,15 @@ UNARY = [
           "CeilBackward0", "same", ""),
     Unary("floor", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0,
           "FloorBackward0", "same", ""),
+    Unary("relu", lambda xp, x: xp.maximum(x, x.dtype.type(0)), lambda g, x, y: _where(y <= 0, 0, g),
+          "ReluBackward0", "same", "y", no_bool="Boolean inputs not supported for relu"),
 ]
+
+
+def _where(cond: Any, a: Any, b: Any) -> Tensor:
+    from .selection import where
+
+    return where(cond, a, b)
 
 BINARY = [
     Binary("add", lambda xp, a, b: a + b, lambda g, a, b, y, al: (g, g * al), "AddBackward0", saves=""),
@@ -260,7 +268,7 @@ def _pow_grads(g, a, b, y):
             ga = g * 0 if b == 0 else g * b * a ** (b - 1)
     if isinstance(b, Tensor):
         # torch masks the base == 0 case so that 0 ** b has a zero (not nan) gradient w.r.t. b for b >= 0
-        from .misc import where
+        from .selection import where
 
         ab = a if isinstance(a, Tensor) else a
         logs = (ab if isinstance(ab, Tensor) else Tensor._wrap(np.asarray(ab), D.result_type(b, ab))).log()
@@ -370,3 +378,325 @@ OPERATORS = {
     "__eq__": M.FUNCTIONS["eq"], "__ne__": M.FUNCTIONS["ne"], "__lt__": M.FUNCTIONS["lt"],
     "__le__": M.FUNCTIONS["le"], "__gt__": M.FUNCTIONS["gt"], "__ge__": M.FUNCTIONS["ge"],
 }
+
+
+# ---- n-ary pointwise ops with several tensor/scalar operands: clamp, addcmul/addcdiv, maximum/minimum ---
+
+def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backward: Callable | None, *,
+          out: Tensor | None = None, inplace: bool = False, save: str = "") -> Tensor:
+    """Shared plumbing: broadcast, in-place checks (before any write), out=, and graph recording.
+
+    `args[0]` is the input (the in-place target); `fn(xp, *arrays)` computes in `rdt`; `backward(g, saved)`
+    returns one gradient per arg (None for scalars); `save` picks what it needs: "x" the (old) input value,
+    "a" every tensor arg, "y" the result."""
+    x = args[0]
+    like = M.same_device(opname, *args)
+    shape = geo.broadcast_shapes(*[a._shape for a in args if isinstance(a, Tensor)])
+    if inplace:
+        M.check_inplace_target(x, rdt, shape, args[1:])
+    xp = like._xp
+    with M.errstate():
+        arr = fn(xp, *[M.operand_array(a, rdt, xp) if a is not None else None for a in args])
+    if out is not None:
+        return M.write_out(out, arr, rdt, opname, args)
+    tensor_args = [a if isinstance(a, Tensor) else None for a in args]
+
+    def bw(grads, *saved):
+        return backward(grads[0], saved)
+
+    if inplace:
+        old = None
+        if ("x" in save or "a" in save) and M.needs_grad(*tensor_args):
+            with grad_mode.no_grad():
+                old = Tensor._wrap(x._xp.array(x._array), x._dtype, x.device)
+        M.write(x, arr)
+        if backward is not None:
+            saved = ([old] if old is not None else []) + ([a for a in tensor_args[1:] if a is not None]
+                                                         if "a" in save else []) + ([x] if "y" in save else [])
+            M.rebase_history(x, node, tensor_args[1:], bw, saved)
+        return x
+    y = M.wrap(arr, rdt, like)
+    if backward is not None:
+        saved = ([a for a in tensor_args if a is not None] if "a" in save else ([x] if "x" in save else [])) + \
+            ([y] if "y" in save else [])
+        M.record(y, node, tensor_args, bw, saved)
+    return y
+
+
+# clamp / clip -------------------------------------------------------------------------------------
+
+def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace: bool = False,
+           opname: str = "clamp") -> Tensor:
+    M.check_tensor(input, opname)
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    bounds = [b for b in (min, max) if b is not None]
+    tensor_bounds = all(isinstance(b, Tensor) for b in bounds)
+    if not tensor_bounds:
+        if any(isinstance(b, Tensor) for b in bounds):
+            kinds = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in (input, min, max))
+            raise TypeError(f"{opname}() received an invalid combination of arguments - got ({kinds}), but expected "
+                            "one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+                            " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
+        for b in bounds:
+            M.check_scalar(b, opname)
+    rdt = D.result_type(input, min, max)
+    if rdt is D.bool_ and not tensor_bounds:
+        kind = "clamp" if len(bounds) == 2 else ("clamp_min" if min is not None else "clamp_max")
+        raise NotImplementedError(f"\"{kind}_scalar_cpu\" not implemented for 'Bool'")
+    lo_t, hi_t = isinstance(min, Tensor), isinstance(max, Tensor)
+
+    def fn(xp, a, lo, hi):
+        r = a
+        if lo is not None:
+            r = xp.maximum(r, lo) if rdt is not D.bool_ else (r | lo)
+        if hi is not None:
+            r = xp.minimum(r, hi) if rdt is not D.bool_ else (r & hi)
+        return r
+
+    if opname.startswith("clamp_min") or opname.startswith("clamp_max"):
+        node = ("ClampMinBackward" if opname.startswith("clamp_min") else "ClampMaxBackward") + \
+            ("1" if tensor_bounds else "0")
+    else:
+        node = "ClampBackward0" if tensor_bounds else "ClampBackward1"
+
+    def backward(g, saved):
+        it = iter(saved)
+        x = next(it)
+        lo = next(it) if lo_t else min
+        hi = next(it) if hi_t else max
+        from .selection import where
+
+        zero = 0
+        if lo is not None and hi is not None:
+            gx = where((x >= lo) & (x <= hi), g, zero)
+        elif lo is not None:
+            gx = where(x >= lo, g, zero)
+        else:
+            gx = where(x <= hi, g, zero)
+        glo = ghi = None
+        if lo_t and hi is not None:
+            glo = where((x < lo) & (lo < hi), g, zero)
+        elif lo_t:
+            glo = where(x < lo, g, zero)
+        if hi_t and lo is not None:
+            ghi = where((x > hi) | (hi < lo), g, zero)
+        elif hi_t:
+            ghi = where(x > hi, g, zero)
+        return gx, glo, ghi
+
+    args = [input, min, max]
+    return _nary(opname, node, args, rdt, fn, backward, out=out, inplace=inplace,
+                 save="a" if tensor_bounds else "x")
+
+
+@M.export("clamp", "clip")
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:
+    return _clamp(input, min, max, out=out)
+
+
+@M.export("clamp_", "clip_", function=False)
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    return _clamp(self, min, max, inplace=True, opname="clamp_")
+
+
+@M.export()
+def clamp_min(input: Tensor, min: Any, *, out: Tensor | None = None) -> Tensor:
+    return _clamp(input, min, None, out=out, opname="clamp_min")
+
+
+@M.export(function=False)
+def clamp_min_(self: Tensor, min: Any) -> Tensor:
+    return _clamp(self, min, None, inplace=True, opname="clamp_min_")
+
+
+@M.export()
+def clamp_max(input: Tensor, max: Any, *, out: Tensor | None = None) -> Tensor:
+    return _clamp(input, None, max, out=out, opname="clamp_max")
+
+
+@M.export(function=False)
+def clamp_max_(self: Tensor, max: Any) -> Tensor:
+    return _clamp(self, None, max, inplace=True, opname="clamp_max_")
+
+
+# addcmul / addcdiv -------------------------------------------------------------------------------
+
+_ADDCDIV_INT = ("Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+                "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input "
+                "+ value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value "
+                "* tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+
+
+def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out: Tensor | None = None,
+          inplace: bool = False) -> Tensor:
+    opname = kind + ("_" if inplace else "")
+    M.check_tensor(input, opname)
+    M.check_tensor(tensor1, opname, "tensor1")
+    M.check_tensor(tensor2, opname, "tensor2")
+    if isinstance(value, Tensor):
+        value = value.item()
+    M.check_scalar(value, opname)
+    if kind == "addcdiv" and not tensor1._dtype.is_floating_point and not tensor2._dtype.is_floating_point:
+        raise RuntimeError(_ADDCDIV_INT)
+    rdt = D.result_type(input, tensor1, tensor2)
+    if rdt is D.bool_:
+        raise NotImplementedError(f"\"{kind}_cpu_out\" not implemented for 'Bool'")
+    if not rdt.is_floating_point:
+        value = int(value)
+
+    def fn(xp, a, t1, t2):
+        v = M.operand_array(value, rdt, xp)
+        return a + v * (t1 * t2 if kind == "addcmul" else t1 / t2)
+
+    def backward(g, saved):
+        _, t1, t2 = saved
+        if kind == "addcmul":
+            return g, g * t2 * value, g * t1 * value
+        return g, g * value / t2, -g * value * t1 / (t2 * t2)
+
+    node = "AddcmulBackward0" if kind == "addcmul" else "AddcdivBackward0"
+    return _nary(opname, node, [input, tensor1, tensor2], rdt, fn, backward, out=out, inplace=inplace,
+                 save="a")
+
+
+@M.export()
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1, out: Tensor | None = None) -> Tensor:
+    return _addc("addcmul", input, tensor1, tensor2, value, out=out)
+
+
+@M.export(function=False)
+def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    return _addc("addcmul", self, tensor1, tensor2, value, inplace=True)
+
+
+@M.export()
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1, out: Tensor | None = None) -> Tensor:
+    return _addc("addcdiv", input, tensor1, tensor2, value, out=out)
+
+
+@M.export(function=False)
+def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    return _addc("addcdiv", self, tensor1, tensor2, value, inplace=True)
+
+
+# maximum / minimum -------------------------------------------------------------------------------
+
+def _extremum(kind: str, input: Any, other: Any, out: Tensor | None) -> Tensor:
+    M.check_tensor(input, kind)
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{kind}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    rdt = D.result_type(input, other)
+    big = kind == "maximum"
+
+    def fn(xp, a, b):
+        if rdt is D.bool_:
+            return (a | b) if big else (a & b)
+        return xp.maximum(a, b) if big else xp.minimum(a, b)
+
+    def backward(g, saved):
+        from .selection import where
+
+        a, b = saved
+        half = where(a == b, g / 2, g)
+        ga = where((a < b) if big else (a > b), 0, half)
+        gb = where((a > b) if big else (a < b), 0, half)
+        return ga, gb
+
+    return _nary(kind, "MaximumBackward0" if big else "MinimumBackward0", [input, other], rdt, fn, backward,
+                 out=out, save="a")
+
+
+@M.export()
+def maximum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _extremum("maximum", input, other, out)
+
+
+@M.export()
+def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
+    return _extremum("minimum", input, other, out)
+
+
+# softmax / log_softmax ---------------------------------------------------------------------------
+
+def _softmax(kind: str, input: Any, dim: Any, dtype: Any) -> Tensor:
+    M.check_tensor(input, kind)
+    if dim is None:
+        raise TypeError(f"{kind}() missing required argument 'dim'")
+    d = geo.wrap_dim(dim, input.dim())
+    if dtype is not None:
+        input = input.to(D.to_dtype(dtype))
+    if not input._dtype.is_floating_point:
+        last = "lastdim_" if d == max(input.dim(), 1) - 1 else ""
+        raise NotImplementedError(f"\"{kind}_{last}kernel_impl\" not implemented for '{D.type_name(input._dtype)}'")
+    xp = input._xp
+    a = input._array
+    acc = np.float32 if input._dtype is D.float16 else input._dtype.np
+    with M.errstate():
+        if input.dim() == 0:
+            arr = xp.zeros((), dtype=acc) if kind == "log_softmax" else xp.ones((), dtype=acc)
+            arr = arr + a.astype(acc) * 0  # nan/inf input stays nan like torch
+        else:
+            a = a.astype(acc)
+            m = a.max(axis=d, keepdims=True) if a.size else a
+            z = a - m
+            s = xp.exp(z).sum(axis=d, keepdims=True)
+            arr = z - xp.log(s) if kind == "log_softmax" else xp.exp(z) / s
+    arr = arr.astype(input._dtype.np)
+    rdt = input._dtype
+
+    def backward(grads, y):
+        g = grads[0]
+        if kind == "softmax":
+            return (y * (g - (g * y).sum(d, keepdim=True)),)
+        return (g - y.exp() * g.sum(d, keepdim=True),)
+
+    out = M.wrap(arr, rdt, input)
+    return M.record(out, "SoftmaxBackward0" if kind == "softmax" else "LogSoftmaxBackward0", [input], backward,
+                    [out])
+
+
+@M.export()
+def softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, _stacklevel: int = 3) -> Tensor:
+    return _softmax("softmax", input, dim, dtype)
+
+
+@M.export()
+def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None, *, _stacklevel: int = 3) -> Tensor:
+    return _softmax("log_softmax", input, dim, dtype)
+
+
+# round -------------------------------------------------------------------------------------------
+
+def _round(input: Any, decimals: int, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
+    M.check_tensor(input, "round")
+    rdt = input._dtype
+    if rdt is D.bool_:
+        raise NotImplementedError("\"round_vml_cpu\" not implemented for 'Bool'" if decimals == 0 else
+                                  "\"round_cpu\" not implemented for 'Bool'")
+    if decimals != 0 and not rdt.is_floating_point:
+        raise NotImplementedError(f"\"round_cpu\" not implemented for '{D.type_name(rdt)}'")
+
+    def fn(xp, a):
+        if not rdt.is_floating_point:
+            return a.copy()
+        if decimals == 0:
+            return xp.rint(a)
+        c = a.astype(np.float32) if rdt is D.float16 else a
+        p = c.dtype.type(10.0 ** abs(decimals))
+        r = xp.rint(c * p) / p if decimals > 0 else xp.rint(c / p) * p
+        return r.astype(rdt.np)
+
+    node = "RoundBackward0" if decimals == 0 else "RoundBackward1"
+    return _nary("round", node, [input], rdt, fn, lambda g, saved: (g * 0,), out=out, inplace=inplace)
+
+
+@M.export()
+def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
+    return _round(input, decimals, out=out)
+
+
+@M.export(function=False)
+def round_(self: Tensor, *, decimals: int = 0) -> Tensor:
+    return _round(self, decimals, inplace=True)

@@ -77,3 +77,675 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1)
     r = sum(g, dims, keepdim=True) if dims else g
     return r.reshape(shape) if r._shape != shape else r
+
+
+# ==================================================================================================
+# More reductions: prod, cumsum/cumprod, var/std, median, max/min/amax/amin/argmax/argmin, topk/sort,
+# norm/dist, all/any, equal. Python's builtins that these names shadow are reached through `builtins`.
+# ==================================================================================================
+
+import builtins
+import warnings
+
+from .. import _geometry as geo, return_types
+from ..autograd import grad_mode
+
+
+def _zeros_like_shape(shape: tuple, like: Tensor) -> Tensor:
+    from .creation import zeros
+
+    return zeros(shape, dtype=like._dtype, device=like.device)
+
+
+def _arange_rev(n: int, like: Tensor) -> Tensor:
+    return M.wrap(like._xp.arange(n - 1, -1, -1, dtype=np.int64), D.int64, like)
+
+
+def _flip(t: Tensor, d: int) -> Tensor:
+    from .selection import index_select
+
+    return index_select(t, d, _arange_rev(t._shape[d], t))
+
+
+def _int_dim(dim: Any, opname: str) -> None:
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{opname}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
+def _unsq(g: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+    """A reduced tensor reshaped to keepdim form (size 1 on the reduced dims)."""
+    return g if keepdim else g.reshape(_reduce_shape(in_shape, dims, True))
+
+
+# ---- prod ----------------------------------------------------------------------------------------
+
+def _exclusive_prod_grad(x: Tensor, g: Tensor, d: int) -> Tensor:
+    """d prod / d x_i = product of the others along d, as (exclusive cumprod from the left) * (from the
+    right): exact with zeros, and made of differentiable impl ops."""
+    from .joining import cat
+
+    n = x._shape[d]
+    if n == 0:
+        return g * x
+    ones = x.narrow(d, 0, 1) * 0 + 1
+    left = cat([ones, cumprod(x, d).narrow(d, 0, n - 1)], d)
+    rx = _flip(x, d)
+    right = _flip(cat([ones, cumprod(rx, d).narrow(d, 0, n - 1)], d), d)
+    return g * left * right
+
+
+@M.export()
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
+    M.check_tensor(input, "prod")
+    if dim is not None:
+        _int_dim(dim, "prod")
+    rdt = _sum_dtype(input, dtype)
+    xp = input._xp
+    a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
+    if dim is None:
+        arr = a.prod() if input.dim() else a
+        d = None
+    else:
+        d = geo.wrap_dim(dim, input.dim())
+        arr = a.prod(axis=d, keepdims=keepdim) if input.dim() else a
+    arr = xp.asarray(arr).astype(rdt.np)
+    if out is not None:
+        return M.write_out(out, arr, rdt, "prod", [input])
+    in_shape = input._shape
+
+    def backward(grads, x):
+        g = grads[0]
+        if not in_shape:
+            return (g.reshape(()),)
+        if d is None:
+            flat = x.reshape(-1)
+            return (_exclusive_prod_grad(flat, g.reshape(1).expand(flat._shape), 0).reshape(in_shape),)
+        ge = _unsq(g, in_shape, (d,), keepdim).expand(in_shape)
+        return (_exclusive_prod_grad(x, ge, d),)
+
+    return M.record(M.wrap(arr, rdt, input), "ProdBackward0" if dim is None else "ProdBackward1", [input],
+                    backward, [input])
+
+
+# ---- cumsum / cumprod ----------------------------------------------------------------------------
+
+def _cum(kind: str, input: Any, dim: Any, dtype: Any, out: Any = None, inplace: bool = False) -> Tensor:
+    M.check_tensor(input, kind)
+    _int_dim(dim, kind)
+    d = geo.wrap_dim(dim, input.dim())
+    rdt = _sum_dtype(input, dtype) if not inplace else (D.to_dtype(dtype) if dtype is not None else input._dtype)
+    if inplace:
+        M.check_inplace_target(input, rdt, input._shape, ())
+    xp = input._xp
+    a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
+    fn = xp.cumsum if kind == "cumsum" else xp.cumprod
+    with M.errstate():
+        arr = fn(a, axis=d).astype(rdt.np) if input.dim() else a.astype(rdt.np)
+    if out is not None:
+        return M.write_out(out, arr, rdt, kind, [input])
+    in_shape = input._shape
+    node = "CumsumBackward0" if kind == "cumsum" else "CumprodBackward0"
+
+    def backward(grads, *saved):
+        g = grads[0]
+        if not in_shape:
+            return (g,)
+        if kind == "cumsum":
+            return (_flip(cumsum(_flip(g, d), d), d),)
+        x, y = saved
+        return (_cumprod_grad(x, y, g, d),)
+
+    if inplace:
+        old = None
+        if kind == "cumprod" and M.needs_grad(input):
+            with grad_mode.no_grad():
+                old = Tensor._wrap(xp.array(input._array), input._dtype, input.device)
+        M.write(input, arr)
+        M.rebase_history(input, node, (), backward, [old, input] if old is not None else [])
+        return input
+    y = M.wrap(arr, rdt, input)
+    return M.record(y, node, [input], backward, [input, y] if kind == "cumprod" else [])
+
+
+def _cumprod_grad(x: Tensor, y: Tensor, g: Tensor, d: int) -> Tensor:
+    if not bool((x._array == 0).any()):
+        # sum_{k >= i} g_k y_k / x_i
+        return _flip(cumsum(_flip(g * y, d), d), d) / x
+    # with zeros: for each i, d y_k / d x_i = prod_{j <= k, j != i} x_j (k >= i)
+    from .joining import cat
+    from .selection import where
+
+    n = x._shape[d]
+    pos = M.wrap(x._xp.arange(n, dtype=np.int64).reshape((n,) + (1,) * (x.dim() - d - 1)), D.int64, x)
+    cols = []
+    for i in range(n):
+        xi = where(pos == i, 1, x)  # x with x_i replaced by 1
+        c = cumprod(xi, d)
+        terms = where(pos >= i, g * c, 0)
+        cols.append(sum(terms, d, keepdim=True))
+    return cat(cols, d)
+
+
+@M.export()
+def cumsum(input: Tensor, dim: Any, *, dtype: Any = None, out: Any = None) -> Tensor:
+    return _cum("cumsum", input, dim, dtype, out)
+
+
+@M.export(function=False)
+def cumsum_(self: Tensor, dim: Any, *, dtype: Any = None) -> Tensor:
+    return _cum("cumsum", self, dim, dtype, inplace=True)
+
+
+@M.export()
+def cumprod(input: Tensor, dim: Any, *, dtype: Any = None, out: Any = None) -> Tensor:
+    return _cum("cumprod", input, dim, dtype, out)
+
+
+@M.export(function=False)
+def cumprod_(self: Tensor, dim: Any, *, dtype: Any = None) -> Tensor:
+    return _cum("cumprod", self, dim, dtype, inplace=True)
+
+
+# ---- var / std -----------------------------------------------------------------------------------
+
+def _var_args(kind: str, dim: Any, unbiased: Any, keepdim: Any, correction: Any) -> tuple:
+    if isinstance(dim, bool):  # var(x, True): the (input, unbiased) overload
+        if unbiased is not None:
+            raise TypeError(f"{kind}() received an invalid combination of arguments")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{kind}() received an invalid combination of arguments - got both unbiased and "
+                        "correction")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction, bool(keepdim)
+
+
+def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any, out: Any) -> Tensor:
+    M.check_tensor(input, kind)
+    dim, correction, keepdim = _var_args(kind, dim, unbiased, keepdim, correction)
+    if not input._dtype.is_floating_point:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    dims = M.dims_arg(dim, input.dim())
+    in_shape = input._shape
+    count = 1
+    for d in dims:
+        count *= in_shape[d] if in_shape else 1
+    dof = count - correction
+    if dof <= 0:
+        warnings.warn(f"{kind}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    xp = input._xp
+    rdt = input._dtype
+    a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
+    with M.errstate():
+        if input.dim():
+            m = a.mean(axis=dims, keepdims=True) if a.size else a.sum(axis=dims, keepdims=True)
+            ss = ((a - m) ** 2).sum(axis=dims, keepdims=keepdim)
+        else:
+            ss = a * 0
+        v = ss / a.dtype.type(builtins.max(dof, 0))
+        arr = xp.sqrt(v) if kind == "std" else v
+    arr = xp.asarray(arr).astype(rdt.np)
+    if out is not None:
+        return M.write_out(out, arr, rdt, kind, [input])
+
+    def backward(grads, *saved):
+        x = saved[0]
+        g = _unsq(grads[0], in_shape, dims, keepdim)
+        if kind == "std":
+            g = g / (_unsq(saved[1], in_shape, dims, keepdim) * 2)
+        centered = x - x.mean(dims, keepdim=True) if in_shape else x * 0
+        return ((2.0 / dof if dof != 0 else float("inf")) * g * centered,)
+
+    y = M.wrap(arr, rdt, input)
+    return M.record(y, "StdBackward0" if kind == "std" else "VarBackward0", [input], backward,
+                    [input, y] if kind == "std" else [input])
+
+
+@M.export()
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None,
+        out: Any = None) -> Tensor:
+    return _var_std("var", input, dim, unbiased, keepdim, correction, out)
+
+
+@M.export()
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None,
+        out: Any = None) -> Tensor:
+    return _var_std("std", input, dim, unbiased, keepdim, correction, out)
+
+
+# ---- selecting reductions: helpers ---------------------------------------------------------------
+
+def _evenly_distribute(g: Tensor, x: Tensor, value: Tensor) -> Tensor:
+    """torch's evenly_distribute_backward: the gradient is shared by every element equal to the result."""
+    mask = x == value
+    if x._dtype.is_floating_point and bool(value._array != value._array):
+        mask = x != x
+    return mask * (g / mask.sum())
+
+
+def _select_grad(g: Tensor, idx: Tensor, in_shape: tuple, d: int, keepdim: bool) -> Tensor:
+    """torch's value_selecting_reduction_backward: g scattered to the selected positions."""
+    from .selection import scatter
+
+    if not in_shape:
+        return g.reshape(())
+    if not keepdim:
+        g, idx = g.unsqueeze(d), idx.unsqueeze(d)
+    return scatter(_zeros_like_shape(in_shape, g), d, idx, g)
+
+
+def _check_nonempty_dim(input: Tensor, d: int, opname: str) -> None:
+    if input.dim() and input._shape[d] == 0:
+        raise IndexError(f"{opname}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def _arg_along(xp: Any, a: Any, d: int, kind: str) -> Any:
+    """First index of the max/min along d, with NaN winning like torch."""
+    if a.dtype.kind == "f":
+        nan = xp.isnan(a)
+        if bool(nan.any()):
+            best = xp.argmax(a, axis=d) if kind == "max" else xp.argmin(a, axis=d)
+            first_nan = xp.argmax(nan, axis=d)
+            return xp.where(nan.any(axis=d), first_nan, best)
+    return xp.argmax(a, axis=d) if kind == "max" else xp.argmin(a, axis=d)
+
+
+def _out_pair(out: Any, vals: Any, idx: Any, rdt: D.dtype, opname: str, inputs: list, rt: type) -> Any:
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{opname}(): argument 'out' must be tuple of Tensors")
+    M.write_out(out[0], vals, rdt, opname, inputs)
+    M.write_out(out[1], idx, D.int64, opname, [])
+    return rt(out[0], out[1])
+
+
+# ---- max / min -----------------------------------------------------------------------------------
+
+def _extreme(kind: str, input: Any, dim: Any, keepdim: bool, out: Any) -> Any:
+    M.check_tensor(input, kind)
+    if isinstance(dim, Tensor):  # max(a, b): the binary overload
+        from .pointwise import maximum, minimum
+
+        return (maximum if kind == "max" else minimum)(input, dim, out=out)
+    xp = input._xp
+    rt = return_types.max if kind == "max" else return_types.min
+    rdt = input._dtype
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                               "reduction dim with the 'dim' argument.")
+        a = input._array
+        arr = (a.max() if kind == "max" else a.min()) if input.dim() else a
+        arr = xp.array(arr, dtype=rdt.np)
+        if out is not None:
+            return M.write_out(out, arr, rdt, kind, [input])
+        y = M.wrap(arr, rdt, input)
+        return M.record(y, "MaxBackward1" if kind == "max" else "MinBackward1", [input],
+                        lambda grads, x, yy: (_evenly_distribute(grads[0], x, yy),), [input, y])
+    _int_dim(dim, kind)
+    d = geo.wrap_dim(dim, input.dim())
+    _check_nonempty_dim(input, d, kind)
+    a = input._array
+    if input.dim():
+        idx = _arg_along(xp, a, d, kind)
+        vals = xp.take_along_axis(a, xp.expand_dims(idx, d), axis=d)
+        vals = vals if keepdim else vals.reshape(idx.shape)
+        idx = xp.expand_dims(idx, d) if keepdim else idx
+    else:
+        vals, idx = xp.array(a, copy=True), xp.zeros((), dtype=np.int64)
+    idx = idx.astype(np.int64)
+    if out is not None:
+        return _out_pair(out, vals, idx, rdt, kind, [input], rt)
+    v = M.wrap(vals, rdt, input)
+    i = M.wrap(idx, D.int64, input)
+    in_shape = input._shape
+    M.record(v, "MaxBackward0" if kind == "max" else "MinBackward0", [input],
+             lambda grads, ii: (_select_grad(grads[0], ii, in_shape, d, keepdim),), [i])
+    return rt(v, i)
+
+
+@M.export()
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+    return _extreme("max", input, dim, keepdim, out)
+
+
+@M.export()
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+    return _extreme("min", input, dim, keepdim, out)
+
+
+def _amax(kind: str, input: Any, dim: Any, keepdim: bool, out: Any) -> Tensor:
+    M.check_tensor(input, kind)
+    dims = M.dims_arg(dim if dim != () else None, input.dim())
+    for d in dims:
+        _check_nonempty_dim(input, d, kind)
+    if not dims and input.numel() == 0:
+        raise IndexError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0.")
+    a = input._array
+    arr = (a.max(axis=dims, keepdims=keepdim) if kind == "amax" else a.min(axis=dims, keepdims=keepdim)) \
+        if input.dim() else a
+    arr = input._xp.array(arr, dtype=input._dtype.np)
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, kind, [input])
+    in_shape = input._shape
+
+    def backward(grads, x, y):
+        g = _unsq(grads[0], in_shape, dims, keepdim)
+        mask = x == _unsq(y, in_shape, dims, keepdim)
+        return (mask * (g / mask.sum(dims, keepdim=True)),)
+
+    y = M.wrap(arr, input._dtype, input)
+    return M.record(y, "AmaxBackward0" if kind == "amax" else "AminBackward0", [input], backward, [input, y])
+
+
+@M.export()
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None) -> Tensor:
+    return _amax("amax", input, dim, keepdim, out)
+
+
+@M.export()
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None) -> Tensor:
+    return _amax("amin", input, dim, keepdim, out)
+
+
+def _argext(kind: str, input: Any, dim: Any, keepdim: bool, out: Any) -> Tensor:
+    opname = "arg" + kind
+    M.check_tensor(input, opname)
+    if input._dtype is D.bool_:
+        raise RuntimeError(f"{opname}(): does not support bool input")
+    xp = input._xp
+    if dim is None:
+        if input.numel() == 0:
+            raise IndexError(f"{opname}(): Expected reduction dim to be specified for input.numel() == 0.")
+        flat = input._array.reshape(-1)
+        idx = _arg_along(xp, flat, 0, kind).astype(np.int64)
+        arr = idx.reshape((1,) * input.dim()) if keepdim else xp.asarray(idx).reshape(())
+    else:
+        _int_dim(dim, opname)
+        d = geo.wrap_dim(dim, input.dim())
+        if input.dim() and input._shape[d] == 0:
+            raise IndexError(f"{opname}(): Expected reduction dim {d} to have non-zero size.")
+        if input.dim():
+            arr = _arg_along(xp, input._array, d, kind).astype(np.int64)
+            arr = xp.expand_dims(arr, d) if keepdim else arr
+        else:
+            arr = xp.zeros((), dtype=np.int64)
+    if out is not None:
+        return M.write_out(out, arr, D.int64, opname, [])
+    return M.wrap(xp.asarray(arr), D.int64, input)
+
+
+@M.export()
+def argmax(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Tensor:
+    return _argext("max", input, dim, keepdim, out)
+
+
+@M.export()
+def argmin(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Tensor:
+    return _argext("min", input, dim, keepdim, out)
+
+
+# ---- sort / topk / median ------------------------------------------------------------------------
+
+def _order(xp: Any, a: Any, d: int, descending: bool) -> Any:
+    """Stable order along d; NaN counts as the largest value (like torch)."""
+    if not descending:
+        return xp.argsort(a, axis=d, kind="stable")
+    n = a.shape[d]
+    rev = xp.flip(a, axis=d)
+    o = xp.flip(xp.argsort(rev, axis=d, kind="stable"), axis=d)
+    return (n - 1) - o
+
+
+@M.export()
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, out: Any = None) -> Any:
+    M.check_tensor(input, "sort")
+    _int_dim(dim, "sort")
+    d = geo.wrap_dim(dim, input.dim())
+    xp = input._xp
+    if input.dim():
+        idx = _order(xp, input._array, d, descending).astype(np.int64)
+        vals = xp.take_along_axis(input._array, idx, axis=d)
+    else:
+        idx, vals = xp.zeros((), dtype=np.int64), xp.array(input._array, copy=True)
+    if out is not None:
+        return _out_pair(out, vals, idx, input._dtype, "sort", [input], return_types.sort)
+    v, i = M.wrap(vals, input._dtype, input), M.wrap(idx, D.int64, input)
+    in_shape = input._shape
+    M.record(v, "SortBackward0", [input], lambda grads, ii: (_select_grad(grads[0], ii, in_shape, d, True),), [i])
+    return return_types.sort(v, i)
+
+
+@M.export()
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    return sort(input, dim, descending, stable=stable).indices
+
+
+@M.export()
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out: Any = None) -> Any:
+    M.check_tensor(input, "topk")
+    _int_dim(dim, "topk")
+    d = geo.wrap_dim(dim, input.dim())
+    if input._dtype is D.bool_:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
+    size = input._shape[d] if input.dim() else 1
+    if not 0 <= k <= size:
+        raise RuntimeError("selected index k out of range")
+    xp = input._xp
+    if input.dim():
+        a = input._array
+        if largest:
+            o = xp.flip(xp.argsort(a, axis=d, kind="stable"), axis=d)
+        else:
+            o = xp.argsort(a, axis=d, kind="stable")
+        idx = xp.take(o, xp.arange(k), axis=d).astype(np.int64)
+        vals = xp.take_along_axis(a, idx, axis=d)
+    else:
+        idx = xp.zeros((), dtype=np.int64)
+        vals = xp.array(input._array, copy=True)
+    if out is not None:
+        return _out_pair(out, vals, idx, input._dtype, "topk", [input], return_types.topk)
+    v, i = M.wrap(vals, input._dtype, input), M.wrap(idx, D.int64, input)
+    in_shape = input._shape
+    M.record(v, "TopkBackward0", [input], lambda grads, ii: (_select_grad(grads[0], ii, in_shape, d, True),), [i])
+    return return_types.topk(v, i)
+
+
+@M.export()
+def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Any:
+    M.check_tensor(input, "median")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'" if dim is None else
+                                  "\"median_out\" not implemented for 'Bool'")
+    xp = input._xp
+    rdt = input._dtype
+    if dim is None:
+        flat = input._array.reshape(-1)
+        if flat.size == 0:
+            arr = xp.array(np.nan, dtype=rdt.np)
+        elif rdt.is_floating_point and bool(xp.isnan(flat).any()):
+            arr = xp.array(np.nan, dtype=rdt.np)
+        else:
+            arr = xp.sort(flat)[(flat.size - 1) // 2].astype(rdt.np)
+            arr = xp.asarray(arr).reshape(())
+        if out is not None:
+            return M.write_out(out, arr, rdt, "median", [input])
+        y = M.wrap(arr, rdt, input)
+        return M.record(y, "MedianBackward0", [input],
+                        lambda grads, x, yy: (_evenly_distribute(grads[0], x, yy),), [input, y])
+    _int_dim(dim, "median")
+    d = geo.wrap_dim(dim, input.dim())
+    _check_nonempty_dim(input, d, "median")
+    if input.dim():
+        a = input._array
+        n = a.shape[d]
+        o = xp.argsort(a, axis=d, kind="stable")  # NaNs sort last
+        idx = xp.take(o, [(n - 1) // 2], axis=d)
+        if rdt.is_floating_point:
+            nan = xp.isnan(a)
+            idx = xp.where(nan.any(axis=d, keepdims=True), xp.argmax(nan, axis=d, keepdims=True), idx)
+        vals = xp.take_along_axis(a, idx, axis=d)
+        if not keepdim:
+            idx, vals = idx.squeeze(d), vals.squeeze(d)
+    else:
+        idx, vals = xp.zeros((), dtype=np.int64), xp.array(input._array, copy=True)
+    idx = idx.astype(np.int64)
+    if out is not None:
+        return _out_pair(out, vals, idx, rdt, "median", [input], return_types.median)
+    v, i = M.wrap(vals, rdt, input), M.wrap(idx, D.int64, input)
+    in_shape = input._shape
+    M.record(v, "MedianBackward1", [input], lambda grads, ii: (_select_grad(grads[0], ii, in_shape, d, keepdim),),
+             [i])
+    return return_types.median(v, i)
+
+
+# ---- norm / dist ---------------------------------------------------------------------------------
+
+def _p_value(p: Any) -> float:
+    if p is None or p == "fro":
+        return 2.0
+    if isinstance(p, str):
+        raise NotImplementedError(f"impl: norm(p={p!r}) is not supported")
+    return float(p)
+
+
+def _vector_norm_array(xp: Any, a: Any, p: float, dims: tuple, keepdim: bool) -> Any:
+    ab = xp.abs(a)
+    if p == float("inf"):
+        return ab.max(axis=dims, keepdims=keepdim)
+    if p == float("-inf"):
+        return ab.min(axis=dims, keepdims=keepdim)
+    if p == 0:
+        return (a != 0).sum(axis=dims, keepdims=keepdim).astype(a.dtype)
+    if p == 1:
+        return ab.sum(axis=dims, keepdims=keepdim)
+    if p == 2:
+        return xp.sqrt((ab * ab).sum(axis=dims, keepdims=keepdim))
+    return (ab ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+def _norm_backward(g: Tensor, x: Tensor, y: Tensor, p: float, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
+    """torch's linalg_vector_norm_backward (g and y in keepdim form after _unsq)."""
+    from .selection import where
+
+    g = _unsq(g, in_shape, dims, keepdim)
+    y = _unsq(y, in_shape, dims, keepdim)
+    if p == 0:
+        return x * 0
+    if p == 1:
+        return x.sign() * g
+    if p == 2:
+        return x * where(y == 0, 0, g / y)
+    if p in (float("inf"), float("-inf")):
+        is_eq = ((x.abs() == y) | ((x != x) & (y != y))).to(y.dtype)
+        nb = is_eq.sum(dims, keepdim=True)
+        return x.sign() * is_eq * (g / nb)
+    if p < 1:
+        scaled = x.sign() * where(x == 0, 0, x.abs() ** (p - 1))
+        return scaled * g * y ** (1 - p)
+    if p < 2:
+        scaled = x.sign() * x.abs() ** (p - 1)
+        return scaled * where(y == 0, 0, g / y ** (p - 1))
+    scaled = x * x.abs() ** (p - 2)
+    return scaled * where(y == 0, 0, g / y ** (p - 1))
+
+
+def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+                out: Any = None, opname: str = "linalg.vector_norm") -> Tensor:
+    M.check_tensor(input, opname)
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{D.type_name(input._dtype)}")
+    if dtype is not None:
+        input = input.to(D.to_dtype(dtype))
+    p = _p_value(ord)
+    dims = M.dims_arg(dim, input.dim())
+    if input.numel() == 0 and (p < 0 or p == float("inf")):
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation "
+                           "does not have an identity")
+    rdt = input._dtype
+    xp = input._xp
+    a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
+    with M.errstate():
+        arr = _vector_norm_array(xp, a, p, dims, keepdim) if input.dim() else xp.abs(a)
+    arr = xp.asarray(arr).astype(rdt.np)
+    if out is not None:
+        return M.write_out(out, arr, rdt, opname, [input])
+    in_shape = input._shape
+    y = M.wrap(arr, rdt, input)
+    return M.record(y, "LinalgVectorNormBackward0", [input],
+                    lambda grads, x, yy: (_norm_backward(grads[0], x, yy, p, in_shape, dims, keepdim),), [input, y])
+
+
+@M.export()
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
+         dtype: Any = None) -> Tensor:
+    M.check_tensor(input, "norm")
+    if isinstance(p, str) and p == "fro" and dim is not None and not isinstance(dim, int):
+        if len(tuple(dim)) not in (1, 2):
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(x) for x in dim)}")
+    if isinstance(p, str) and p != "fro":
+        raise NotImplementedError(f"impl: norm(p={p!r}) is not supported")
+    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
+
+
+@M.export()
+def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
+    M.check_tensor(input, "dist")
+    M.check_tensor(other, "dist", "other")
+    rdt = D.result_type(input, other)
+    if not rdt.is_floating_point:
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{D.type_name(rdt)} instead.")
+    shape = geo.broadcast_shapes(input._shape, other._shape)
+    p = float(p)
+    xp = input._xp
+    with M.errstate():
+        diff = M.operand_array(input, rdt, xp) - M.operand_array(other, rdt, xp)
+        dd = diff.astype(np.float32) if rdt is D.float16 else diff
+        arr = _vector_norm_array(xp, dd, p, tuple(range(len(shape))), False) if shape else xp.abs(dd)
+    arr = xp.asarray(arr).astype(rdt.np)
+
+    def backward(grads, a, b, y):
+        gd = _norm_backward(grads[0], a - b, y, p, shape, tuple(range(len(shape))), False)
+        return gd, -gd
+
+    y = M.wrap(arr, rdt, input)
+    return M.record(y, "DistBackward0", [input, other], backward, [input, other, y])
+
+
+# ---- all / any / equal ---------------------------------------------------------------------------
+
+def _logical(kind: str, input: Any, dim: Any, keepdim: bool, out: Any) -> Tensor:
+    M.check_tensor(input, kind)
+    dims = M.dims_arg(dim, input.dim())
+    rdt = D.uint8 if input._dtype is D.uint8 else D.bool_
+    a = input._array != 0
+    fn = a.all if kind == "all" else a.any
+    arr = fn(axis=dims, keepdims=keepdim) if input.dim() else a
+    arr = input._xp.asarray(arr).astype(rdt.np)
+    if out is not None:
+        return M.write_out(out, arr, rdt, kind, [])
+    return M.wrap(arr, rdt, input)
+
+
+@M.export()
+def all(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Tensor:
+    return _logical("all", input, dim, keepdim, out)
+
+
+@M.export()
+def any(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = None) -> Tensor:
+    return _logical("any", input, dim, keepdim, out)
+
+
+@M.export()
+def equal(input: Tensor, other: Tensor) -> bool:
+    M.check_tensor(input, "equal")
+    if not isinstance(other, Tensor):
+        raise TypeError(f"equal(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    M.same_device("equal", input, other)
+    if input._shape != other._shape:
+        return False
+    return bool((input._array == other._array).all())

@@ -1,0 +1,2 @@
+"""Ops behind impl.nn.functional (defined once here: forward, backward, node names)."""
+from . import functional  # noqa: F401

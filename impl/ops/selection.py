@@ -1,0 +1,402 @@
+"""Selection by index or mask: index_select, masked_select, nonzero, gather, scatter(_add), take, where,
+and index_add (the adjoint of index_select, used by several backward formulas).
+
+Every op returns new memory (never a view). Forwards work on backend arrays; backwards are written in
+impl ops (index_select <-> index_add, gather <-> scatter_add), so create_graph works through them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _geometry as geo, dtypes as D
+from ..tensor import Tensor
+from . import _machinery as M
+
+_INDEX_DTYPES = (D.int32, D.int64)
+
+
+def _zeros(shape: tuple, like: Tensor) -> Tensor:
+    from .creation import zeros
+
+    return zeros(shape, dtype=like._dtype, device=like.device)
+
+
+def _add_at(xp: Any, arr: Any, idx: Any, vals: Any) -> None:
+    (np.add.at if xp is np else xp.add.at)(arr, idx, vals)
+
+
+def _index_arg(index: Any, opname: str) -> Tensor:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{opname}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    return index
+
+
+# ---- index_select / index_add --------------------------------------------------------------------
+
+def _check_vector_index(input: Tensor, d: int, index: Tensor, opname: str) -> Any:
+    if index._dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{opname}(): Expected dtype int32 or int64 for index")
+    if index.dim() > 1:
+        raise IndexError(f"{opname}(): Index is supposed to be a vector")
+    idx = index._array.reshape(-1).astype(np.int64)
+    size = input._shape[d] if input.dim() else 1
+    if idx.size:
+        bad = (idx < 0) | (idx >= size)
+        if bool(bad.any()):
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} axis_dim={size}")
+    return idx
+
+
+@M.export()
+def index_select(input: Tensor, dim: int, index: Tensor, *, out: Any = None) -> Tensor:
+    M.check_tensor(input, "index_select")
+    _index_arg(index, "index_select")
+    d = geo.wrap_dim(dim, input.dim())
+    idx = _check_vector_index(input, d, index, "index_select")
+    a = input._array if input.dim() else input._array.reshape(1)
+    arr = input._xp.take(a, idx, axis=d)
+    if input.dim() == 0:
+        arr = arr.reshape(()) if arr.size == 1 else arr
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, "index_select", [input])
+    in_shape = input._shape
+    idx_t = index.reshape(-1)
+
+    def backward(grads, *s):
+        g = grads[0]
+        if not in_shape:
+            return (g.sum().reshape(()),)
+        return (index_add(_zeros(in_shape, g), d, idx_t, g),)
+
+    return M.record(M.wrap(arr, input._dtype, input), "IndexSelectBackward0", [input], backward)
+
+
+def _index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: Any, inplace: bool,
+               out: Any = None) -> Tensor:
+    M.check_tensor(input, "index_add")
+    _index_arg(index, "index_add")
+    M.check_tensor(source, "index_add", "source")
+    d = geo.wrap_dim(dim, input.dim())
+    idx = _check_vector_index(input, d, index, "index_add")
+    if source._dtype is not input._dtype:
+        raise RuntimeError(f"index_add_(): self ({D.type_name(input._dtype)}) and source "
+                           f"({D.type_name(source._dtype)}) must have the same scalar type")
+    src_shape = input._shape[:d] + (idx.size,) + input._shape[d + 1:] if input.dim() else (idx.size,)
+    if source.numel() != geo.prod(src_shape) or (source.dim() and source._shape != src_shape):
+        raise RuntimeError(f"index_add_(): Source/destination tensor must have same slice shapes. Destination "
+                           f"slice shape: {list(input._shape[:d] + input._shape[d + 1:])} at dimension {d} and "
+                           f"source slice shape: {list(source._shape[:d] + source._shape[d + 1:])} at dimension 0.")
+    if inplace:
+        M.check_inplace_target(input, input._dtype, input._shape, (source,))
+    xp = input._xp
+    res = xp.array(input._array if input.dim() else input._array.reshape(1), copy=True)
+    src = source._array.reshape(src_shape)
+    if alpha != 1:
+        src = src * M.operand_array(alpha, input._dtype, xp)
+    _add_at(xp, res, (slice(None),) * d + (idx,), src)
+    res = res.reshape(input._shape)
+    if out is not None:
+        return M.write_out(out, res, input._dtype, "index_add", [input, source])
+    idx_t = index.reshape(-1)
+    s_shape = source._shape
+
+    def backward(grads, *s):
+        g = grads[0]
+        gs = index_select(g, d, idx_t).reshape(s_shape)
+        return g, (gs if alpha == 1 else gs * alpha)
+
+    if inplace:
+        M.write(input, res)
+        M.rebase_history(input, "IndexAddBackward0", (source,), backward)
+        return input
+    return M.record(M.wrap(res, input._dtype, input), "IndexAddBackward0", [input, source], backward)
+
+
+@M.export()
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1, out: Any = None) -> Tensor:
+    return _index_add(input, dim, index, source, alpha, False, out)
+
+
+@M.export(function=False)
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    return _index_add(self, dim, index, source, alpha, True)
+
+
+# ---- masked_select -------------------------------------------------------------------------------
+
+@M.export()
+def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
+    M.check_tensor(input, "masked_select")
+    M.check_tensor(mask, "masked_select", "mask")
+    if mask._dtype is not D.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = geo.broadcast_shapes(input._shape, mask._shape)
+    xp = input._xp
+    mb = xp.broadcast_to(mask._array, shape)
+    arr = xp.array(xp.broadcast_to(input._array, shape)[mb], copy=True)
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, "masked_select", [input])
+    pos = M.wrap(xp.flatnonzero(mb).astype(np.int64), D.int64, input)
+    numel = geo.prod(shape)
+
+    def backward(grads, *s):
+        g = grads[0]
+        return (index_add(_zeros((numel,), g), 0, pos, g).reshape(shape),)
+
+    return M.record(M.wrap(arr, input._dtype, input), "MaskedSelectBackward0", [input], backward)
+
+
+# ---- nonzero -------------------------------------------------------------------------------------
+
+@M.export()
+def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:
+    M.check_tensor(input, "nonzero")
+    xp = input._xp
+    arr = xp.argwhere(input._array).astype(np.int64)
+    if as_tuple:
+        if input.dim() == 0:
+            return (M.wrap(xp.zeros(arr.shape[0], dtype=np.int64), D.int64, input),)
+        return tuple(M.wrap(xp.array(arr[:, i], copy=True), D.int64, input) for i in range(input.dim()))
+    if out is not None:
+        return M.write_out(out, arr, D.int64, "nonzero", [])
+    return M.wrap(arr, D.int64, input)
+
+
+@M.export()
+def argwhere(input: Tensor) -> Tensor:
+    return nonzero(input)
+
+
+@M.export()
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    M.check_tensor(input, "count_nonzero")
+    dims = M.dims_arg(dim, input.dim())
+    a = input._array != 0
+    arr = a.sum(axis=dims).astype(np.int64) if input.dim() else a.astype(np.int64)
+    return M.wrap(input._xp.asarray(arr), D.int64, input)
+
+
+# ---- gather / scatter ----------------------------------------------------------------------------
+
+def _check_index_dtype(index: Tensor, opname: str) -> None:
+    if index._dtype not in _INDEX_DTYPES:
+        raise RuntimeError(f"{opname}(): Expected dtype int32/int64 for index")
+
+
+def _check_bounds(idx: Any, size: int, d: int) -> None:
+    if idx.size:
+        bad = (idx < 0) | (idx >= size)
+        if bool(bad.any()):
+            raise RuntimeError(f"index {int(idx[bad][0])} is out of bounds for dimension {d} with size {size}")
+
+
+def _fancy(idx: Any, d: int, xp: Any) -> tuple:
+    """The full NumPy fancy index that addresses position (i0.., idx[i], ..) for every element i of idx."""
+    n = idx.ndim
+    out = []
+    for k in range(n):
+        if k == d:
+            out.append(idx)
+        else:
+            shape = [1] * n
+            shape[k] = idx.shape[k]
+            out.append(xp.arange(idx.shape[k], dtype=np.int64).reshape(shape))
+    return tuple(out)
+
+
+def _nd(t: Tensor) -> Any:
+    return t._array if t.dim() else t._array.reshape(1)
+
+
+@M.export()
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False, out: Any = None) -> Tensor:
+    M.check_tensor(input, "gather")
+    _index_arg(index, "gather")
+    d = geo.wrap_dim(dim, input.dim())
+    _check_index_dtype(index, "gather")
+    if max(index.dim(), 1) != max(input.dim(), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    ishape = index._shape or (1,)
+    sshape = input._shape or (1,)
+    for k in range(len(ishape)):
+        if k != d and ishape[k] > sshape[k]:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index {list(index._shape)} to be no "
+                               f"larger than self {list(input._shape)} apart from dimension {d}")
+    idx = _nd(index).astype(np.int64)
+    _check_bounds(idx, sshape[d], d)
+    xp = input._xp
+    arr = xp.array(_nd(input)[_fancy(idx, d, xp)], copy=True).reshape(index._shape)
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, "gather", [input])
+    in_shape = input._shape
+
+    def backward(grads, *s):
+        g = grads[0]
+        return (scatter_add(_zeros(in_shape, g), d, index, g),)
+
+    return M.record(M.wrap(arr, input._dtype, input), "GatherBackward0", [input], backward)
+
+
+def _check_scatter(input: Tensor, d: int, index: Tensor, src: Any, opname: str) -> Any:
+    _check_index_dtype(index, opname)
+    if max(index.dim(), 1) != max(input.dim(), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    ishape = index._shape or (1,)
+    sshape = input._shape or (1,)
+    if isinstance(src, Tensor):
+        if src._dtype is not input._dtype:
+            raise RuntimeError(f"{opname}(): Expected self.dtype to be equal to src.dtype")
+        if max(src.dim(), 1) != max(input.dim(), 1):
+            raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+        srcshape = src._shape or (1,)
+        if any((k != d and ishape[k] > sshape[k]) or ishape[k] > srcshape[k] for k in range(len(ishape))):
+            raise RuntimeError(f"Expected index {list(index._shape)} to be no larger than self {list(input._shape)} "
+                               f"apart from dimension {d} and to be no larger size than src {list(src._shape)}")
+    elif any(k != d and ishape[k] > sshape[k] for k in range(len(ishape))):
+        raise RuntimeError(f"Expected index {list(index._shape)} to be no larger than self {list(input._shape)} "
+                           f"apart from dimension {d}")
+    idx = _nd(index).astype(np.int64)
+    _check_bounds(idx, sshape[d], d)
+    return idx
+
+
+def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = False, inplace: bool = False,
+             out: Any = None, opname: str = "scatter") -> Tensor:
+    M.check_tensor(input, opname)
+    _index_arg(index, opname)
+    d = geo.wrap_dim(dim, input.dim())
+    if not isinstance(src, Tensor):
+        M.check_scalar(src, opname)
+    idx = _check_scatter(input, d, index, src, opname)
+    if inplace:
+        M.check_inplace_target(input, input._dtype, input._shape, (src,))
+    xp = input._xp
+    res = xp.array(_nd(input), copy=True)
+    fancy = _fancy(idx, d, xp)
+    if isinstance(src, Tensor):
+        vals = _nd(src)[tuple(slice(0, s) for s in idx.shape)]
+    else:
+        vals = M.operand_array(src, input._dtype, xp)
+    if add:
+        _add_at(xp, res, fancy, xp.broadcast_to(vals, idx.shape))
+    else:
+        res[fancy] = vals
+    res = res.reshape(input._shape)
+    if out is not None:
+        return M.write_out(out, res, input._dtype, opname, [input, src])
+    is_t = isinstance(src, Tensor)
+
+    def backward(grads, *s):
+        g = grads[0]
+        gself = g if add else scatter(g, d, index, 0)
+        if not is_t:
+            return (gself,)
+        return gself, gather(g, d, index)
+
+    node = "ScatterAddBackward0" if add else ("ScatterBackward0" if is_t else "ScatterBackward1")
+    others = (src,) if is_t else ()
+    if inplace:
+        M.write(input, res)
+        M.rebase_history(input, node, others, backward)
+        return input
+    return M.record(M.wrap(res, input._dtype, input), node, [input, *others], backward)
+
+
+def _src_arg(src: Any, value: Any, opname: str) -> Any:
+    if src is None and value is None:
+        raise TypeError(f"{opname}() missing required argument 'src' or 'value'")
+    return src if src is not None else value
+
+
+@M.export()
+def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None,
+            out: Any = None) -> Tensor:
+    if reduce is not None:
+        raise NotImplementedError("impl: scatter(reduce=...) is not supported")
+    return _scatter(input, dim, index, _src_arg(src, value, "scatter"), out=out)
+
+
+@M.export(function=False)
+def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+             reduce: Any = None) -> Tensor:
+    if reduce is not None:
+        raise NotImplementedError("impl: scatter_(reduce=...) is not supported")
+    return _scatter(self, dim, index, _src_arg(src, value, "scatter_"), inplace=True, opname="scatter_")
+
+
+@M.export()
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor, *, out: Any = None) -> Tensor:
+    M.check_tensor(src, "scatter_add", "src")
+    return _scatter(input, dim, index, src, add=True, out=out, opname="scatter_add")
+
+
+@M.export(function=False)
+def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    M.check_tensor(src, "scatter_add_", "src")
+    return _scatter(self, dim, index, src, add=True, inplace=True, opname="scatter_add_")
+
+
+# ---- take ----------------------------------------------------------------------------------------
+
+@M.export()
+def take(input: Tensor, index: Tensor, *, out: Any = None) -> Tensor:
+    M.check_tensor(input, "take")
+    _index_arg(index, "take")
+    if index._dtype is not D.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {D.type_name(index._dtype)}")
+    n = input.numel()
+    idx = index._array.astype(np.int64)
+    if idx.size:
+        bad = (idx < -n) | (idx >= n)
+        if bool(bad.any()):
+            raise IndexError(f"out of range: tried to access index {int(idx[bad][0])} on a tensor of {n} elements.")
+    idx = idx % max(n, 1)
+    xp = input._xp
+    arr = xp.array(input._array.reshape(-1)[idx], copy=True)
+    if out is not None:
+        return M.write_out(out, arr, input._dtype, "take", [input])
+    in_shape = input._shape
+    flat = M.wrap(idx.reshape(-1), D.int64, input)
+
+    def backward(grads, *s):
+        g = grads[0]
+        return (index_add(_zeros((n,), g), 0, flat, g.reshape(-1)).reshape(in_shape),)
+
+    return M.record(M.wrap(arr, input._dtype, input), "TakeBackward0", [input], backward)
+
+
+# ---- where ---------------------------------------------------------------------------------------
+
+@M.export(method=False)
+def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any = None) -> Any:
+    M.check_tensor(condition, "where", "condition")
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if condition._dtype is not D.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{D.type_name(condition._dtype)}")
+    for v, name in ((input, "input"), (other, "other")):
+        if not isinstance(v, Tensor):
+            M.check_scalar(v, "where")
+    rdt = D.result_type(input, other)
+    like = M.same_device("where", condition, input, other)
+    xp = condition._xp
+    arr = xp.where(condition._array, M.operand_array(input, rdt, xp), M.operand_array(other, rdt, xp))
+    if out is not None:
+        return M.write_out(out, arr, rdt, "where", [input, other])
+    tin, toth = isinstance(input, Tensor), isinstance(other, Tensor)
+    if not tin and not toth:
+        return M.wrap(arr, rdt, like)
+
+    def backward(grads, *s):
+        g = grads[0]
+        return (None, where(condition, g, 0) if tin else None, where(condition, 0, g) if toth else None)
+
+    return M.record(M.wrap(arr, rdt, like), "WhereBackward0", [condition, input, other], backward)
+
+
+@M.export("where", function=False)
+def where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    return where(condition, self, other)
