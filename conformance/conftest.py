@@ -1,0 +1,8 @@
+"""Activates the conformance pytest plugin for conformance/test_catalog.py."""
+from conformance.pytest_plugin import (  # noqa: F401 - hooks and fixtures are found by name
+    conformance_run,
+    pytest_addoption,
+    pytest_configure,
+    pytest_generate_tests,
+    pytest_sessionfinish,
+)
