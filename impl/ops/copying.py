@@ -13,7 +13,7 @@ from ..tensor import Tensor
 from . import _machinery as M
 
 
-def _dense_strides(shape: tuple, stride: tuple):
+def dense_strides(shape: tuple, stride: tuple):
     """torch's preserve_format: a non-overlapping dense layout keeps its strides; None otherwise."""
     order = sorted(range(len(shape)), key=lambda d: (stride[d], shape[d]))
     expected = 1
@@ -32,7 +32,7 @@ def _dense_strides(shape: tuple, stride: tuple):
 
 
 def _copy_with_strides(src: Tensor, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
-    stride = _dense_strides(src._shape, src._stride) if src.numel() else None
+    stride = dense_strides(src._shape, src._stride) if src.numel() else None
     if stride is None or geo.is_contiguous(src._shape, src._stride):
         arr = xp.asarray(src._array) if xp is _backend.module_of(src._array) else _transfer(src._array, xp)
         return Tensor._wrap(xp.array(arr, dtype=dtype.np, copy=True), dtype, dev)

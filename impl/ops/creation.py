@@ -116,7 +116,12 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     arr, dt = _infer(data)
     dt = D.to_dtype(dtype) if dtype is not None else dt
     xp, dev = _xp(device)
+    if isinstance(data, np.ndarray) and xp is np and arr.size == 0:
+        # torch gives an empty tensor made from an ndarray all-zero strides
+        t = Tensor._make(Storage(np.zeros(0, dt.np), dev), arr.shape, (0,) * arr.ndim, 0, dt)
+        return t.requires_grad_(True) if requires_grad else t
     if isinstance(data, np.ndarray) and xp is np and arr.ndim > 1 and not arr.flags.c_contiguous:
+        # torch.tensor(ndarray) keeps the array's dense layout (a transposed array stays transposed)
         t = from_numpy(np.array(arr, dtype=dt.np, order="K", copy=True))
         return t.requires_grad_(True) if requires_grad else t
     out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
@@ -214,32 +219,42 @@ def _like(input: Tensor, dtype: Any, device: Any) -> tuple:
     return (dtype if dtype is not None else input._dtype), (device if device is not None else input.device)
 
 
+def _filled_like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    """*_like keep the input's layout when it is dense (torch's preserve_format), else contiguous."""
+    dt, dev = _like(input, dtype, device)
+    from .copying import dense_strides
+
+    stride = dense_strides(input._shape, input._stride) if input.numel() else None
+    if stride is None or geo.is_contiguous(input._shape, input._stride):
+        return _filled(input._shape, fill, dt, dev, requires_grad)
+    t = empty_strided(input._shape, stride, dtype=dt, device=dev)
+    if fill is not None:
+        t._array[...] = fill
+    return t.requires_grad_(True) if requires_grad else t
+
+
 @M.export(method=False)
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _filled(input._shape, 0, dt, dev, requires_grad)
+    return _filled_like(input, 0, dtype, device, requires_grad)
 
 
 @M.export(method=False)
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _filled(input._shape, 1, dt, dev, requires_grad)
+    return _filled_like(input, 1, dtype, device, requires_grad)
 
 
 @M.export(method=False)
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _filled(input._shape, None, dt, dev, requires_grad)
+    return _filled_like(input, None, dtype, device, requires_grad)
 
 
 @M.export(method=False)
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return _filled(input._shape, fill_value, dt, dev, requires_grad)
+    return _filled_like(input, fill_value, dtype, device, requires_grad)
 
 
 @M.export("new_zeros", function=False)
