@@ -46,9 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .report import main as report_main
         return int(report_main(argv[1:]) or 0)
     args = _parser().parse_args(argv)
-    if args.cmd == "list":
-        return _list(args)
-    return run(args, argv)
+    from .catalog import SpecError
+    try:
+        return _list(args) if args.cmd == "list" else run(args, argv)
+    except SpecError as e:
+        print(f"spec error: {e}", file=sys.stderr)
+        return 2
 
 
 def _list(args: argparse.Namespace) -> int:

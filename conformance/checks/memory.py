@@ -238,11 +238,22 @@ def _out_extra(op: OpSpec) -> dict[str, st.SearchStrategy]:
 
 def _out_repro(ctx: Ctx, ex: Example) -> list[str]:
     mode = ex.extra.get("out_mode")
-    return [f"# out mode: {mode} (resize: out starts empty; other_dtype: out has another dtype; "
-            "alias: out is an input)"] + repro.op_call_lines(ctx.op, ex, target="expected") + [
-        "out = m.zeros(tuple(expected.shape) if " + repr(mode) + " != 'resize' else (0,), dtype="
-        + ("expected.dtype" if mode != "other_dtype" else f"m.{ex.extra.get('out_dtype')}") + ")",
-        "p0 = out.untyped_storage().data_ptr()"] + repro.op_call_lines(ctx.op, ex, extra="out=out") + [
+    fresh = "m.zeros(tuple(expected.shape), dtype=expected.dtype)"
+    if mode == "resize":
+        make = "m.zeros((0,), dtype=expected.dtype)"
+    elif mode == "other_dtype":
+        od = ex.extra.get("out_dtype")
+        make = (f"m.zeros(tuple(expected.shape), dtype=m.{od} if expected.dtype != m.{od} else "
+                "(m.float64 if expected.dtype != m.float64 else m.int64))")
+    elif mode == "alias":
+        names = [n for n, v in ex.values.items() if isinstance(v, TensorArg) and v.layout.name != "expanded"]
+        make = (f"next((t for t in ({', '.join(names)}{',' if names else ''}) if t.shape == expected.shape "
+                f"and t.dtype == expected.dtype), {fresh})")
+    else:
+        make = fresh
+    return [f"# out= mode {mode!r}: fresh | resize (out starts empty) | other_dtype | alias (out is an input)"
+            ] + repro.op_call_lines(ctx.op, ex, target="expected") + [
+        f"out = {make}", "p0 = out.untyped_storage().data_ptr()"] + repro.op_call_lines(ctx.op, ex, extra="out=out") + [
         "print(m.__name__, 'returns out:', r is out, 'same storage:', out.untyped_storage().data_ptr() == p0)",
         "print(out)"]
 
