@@ -53,6 +53,9 @@ def _cat_result(ts: Sequence[Tensor], dim: int, opname: str) -> tuple:
 def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
     ts = _tensor_list(tensors, "cat")
     d, shape, rdt, parts = _cat_result(ts, dim, "cat")
+    if isinstance(out, Tensor) and not D.can_cast(rdt, out._dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{D.type_name(out._dtype)}")
     like = ts[0]
     xp = like._xp
     if parts:

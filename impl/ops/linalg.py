@@ -130,6 +130,7 @@ OPERATORS = {"__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(oth
 import numpy as np
 
 from .. import return_types
+from ._out import exact_out
 from ..autograd import grad_mode
 from ..autograd.graph import make_node
 from ..tensor import _set_geometry
@@ -177,6 +178,7 @@ def trace(input: Tensor) -> Tensor:
 @M.export()
 def diag(input: Tensor, diagonal: int = 0, *, out: Any = None) -> Tensor:
     M.check_tensor(input, "diag")
+    exact_out(out, input._dtype)
     k = diagonal
     xp = input._xp
     if input.dim() == 1:
@@ -214,6 +216,7 @@ def _tri(kind: str, input: Any, diagonal: int, out: Any = None, inplace: bool = 
         raise RuntimeError(f"{kind}: input tensor must have at least 2 dimensions")
     if inplace:
         M.check_inplace_target(input, input._dtype, input._shape, ())
+    exact_out(out, input._dtype)
     xp = input._xp
     mask = _tri_mask(xp, input._shape, diagonal, kind == "triu")
     arr = xp.where(mask, input._array, xp.zeros((), dtype=input._dtype.np))
@@ -290,6 +293,7 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     else:
         _expand_shape(input, shape)
     _check_alpha_beta(rdt, alpha, beta)
+    exact_out(out, rdt)
     xp = input._xp
     with M.errstate():
         p = prod_fn(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
@@ -530,6 +534,7 @@ def _cross(input: Tensor, other: Tensor, dim: Any, opname: str, out: Any = None)
     if input._shape[d] != 3 or other._shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {shown} must have length 3. Got {input._shape[d]} and "
                            f"{other._shape[d]}")
+    exact_out(out, input._dtype)
     xp = input._xp
     a = xp.broadcast_to(input._array, shape)
     b = xp.broadcast_to(other._array, shape)
@@ -594,6 +599,7 @@ def _singular_error(xp: Any, a: Any, opname: str) -> LinAlgError:
 
 def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
     _square_check(A, opname)
+    exact_out(out, A._dtype)
     xp = A._xp
     try:
         arr = xp.linalg.inv(A._array)

@@ -383,7 +383,7 @@ OPERATORS = {
 # ---- n-ary pointwise ops with several tensor/scalar operands: clamp, addcmul/addcdiv, maximum/minimum ---
 
 def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backward: Callable | None, *,
-          out: Tensor | None = None, inplace: bool = False, save: str = "") -> Tensor:
+          out: Tensor | None = None, inplace: bool = False, save: str = "", strict_out: bool = False) -> Tensor:
     """Shared plumbing: broadcast, in-place checks (before any write), out=, and graph recording.
 
     `args[0]` is the input (the in-place target); `fn(xp, *arrays)` computes in `rdt`; `backward(g, saved)`
@@ -394,6 +394,8 @@ def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backwa
     shape = geo.broadcast_shapes(*[a._shape for a in args if isinstance(a, Tensor)])
     if inplace:
         M.check_inplace_target(x, rdt, shape, args[1:])
+    if strict_out and isinstance(out, Tensor) and out._dtype is not rdt:
+        raise RuntimeError(f"Found dtype {D.type_name(out._dtype)} but expected {D.type_name(rdt)}")
     xp = like._xp
     with M.errstate():
         arr = fn(xp, *[M.operand_array(a, rdt, xp) if a is not None else None for a in args])
@@ -487,7 +489,7 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
 
     args = [input, min, max]
     return _nary(opname, node, args, rdt, fn, backward, out=out, inplace=inplace,
-                 save="a" if tensor_bounds else "x")
+                 save="a" if tensor_bounds else "x", strict_out=True)
 
 
 @M.export("clamp", "clip")
@@ -648,9 +650,14 @@ def _softmax(kind: str, input: Any, dim: Any, dtype: Any) -> Tensor:
 
     def backward(grads, y):
         g = grads[0]
+        half = y._dtype is D.float16  # torch's kernels accumulate half in float32 and round once
+        if half:
+            g, y = g.float(), y.float()
         if kind == "softmax":
-            return (y * (g - (g * y).sum(d, keepdim=True)),)
-        return (g - y.exp() * g.sum(d, keepdim=True),)
+            r = y * (g - (g * y).sum(d, keepdim=True))
+        else:
+            r = g - y.exp() * g.sum(d, keepdim=True)
+        return (r.half() if half else r,)
 
     out = M.wrap(arr, rdt, input)
     return M.record(out, "SoftmaxBackward0" if kind == "softmax" else "LogSoftmaxBackward0", [input], backward,
@@ -689,7 +696,8 @@ def _round(input: Any, decimals: int, *, out: Tensor | None = None, inplace: boo
         return r.astype(rdt.np)
 
     node = "RoundBackward0" if decimals == 0 else "RoundBackward1"
-    return _nary("round", node, [input], rdt, fn, lambda g, saved: (g * 0,), out=out, inplace=inplace)
+    return _nary("round", node, [input], rdt, fn, lambda g, saved: (g * 0,), out=out, inplace=inplace,
+                 strict_out=True)
 
 
 @M.export()

@@ -88,6 +88,7 @@ import builtins
 import warnings
 
 from .. import _geometry as geo, return_types
+from ._out import exact_out
 from ..autograd import grad_mode
 
 
@@ -277,6 +278,7 @@ def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, corre
                       "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     xp = input._xp
     rdt = input._dtype
+    exact_out(out, rdt)
     a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
     with M.errstate():
         if input.dim():
@@ -355,6 +357,8 @@ def _arg_along(xp: Any, a: Any, d: int, kind: str) -> Any:
 def _out_pair(out: Any, vals: Any, idx: Any, rdt: D.dtype, opname: str, inputs: list, rt: type) -> Any:
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError(f"{opname}(): argument 'out' must be tuple of Tensors")
+    exact_out(out[0], rdt)
+    exact_out(out[1], D.int64)
     M.write_out(out[0], vals, rdt, opname, inputs)
     M.write_out(out[1], idx, D.int64, opname, [])
     return rt(out[0], out[1])
@@ -452,6 +456,7 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False, *, out: Any = None
 def _argext(kind: str, input: Any, dim: Any, keepdim: bool, out: Any) -> Tensor:
     opname = "arg" + kind
     M.check_tensor(input, opname)
+    exact_out(out, D.int64)
     if input._dtype is D.bool_:
         raise RuntimeError(f"{opname}(): does not support bool input")
     xp = input._xp
@@ -721,6 +726,8 @@ def _logical(kind: str, input: Any, dim: Any, keepdim: bool, out: Any) -> Tensor
     M.check_tensor(input, kind)
     dims = M.dims_arg(dim, input.dim())
     rdt = D.uint8 if input._dtype is D.uint8 else D.bool_
+    if isinstance(out, Tensor) and out._dtype not in (D.bool_, D.uint8):
+        raise RuntimeError(f"{kind} only supports bool tensor for result, got: {D.type_name(out._dtype)}")
     a = input._array != 0
     fn = a.all if kind == "all" else a.any
     arr = fn(axis=dims, keepdims=keepdim) if input.dim() else a

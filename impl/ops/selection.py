@@ -13,6 +13,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
+from ._out import exact_out
 
 _INDEX_DTYPES = (D.int32, D.int64)
 
@@ -55,6 +56,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Any = None) -> 
     _index_arg(index, "index_select")
     d = geo.wrap_dim(dim, input.dim())
     idx = _check_vector_index(input, d, index, "index_select")
+    exact_out(out, input._dtype)
     a = input._array if input.dim() else input._array.reshape(1)
     arr = input._xp.take(a, idx, axis=d)
     if input.dim() == 0:
@@ -90,6 +92,7 @@ def _index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: An
                            f"source slice shape: {list(source._shape[:d] + source._shape[d + 1:])} at dimension 0.")
     if inplace:
         M.check_inplace_target(input, input._dtype, input._shape, (source,))
+    exact_out(out, input._dtype)
     xp = input._xp
     res = xp.array(input._array if input.dim() else input._array.reshape(1), copy=True)
     src = source._array.reshape(src_shape)
@@ -133,6 +136,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
     if mask._dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = geo.broadcast_shapes(input._shape, mask._shape)
+    exact_out(out, input._dtype)
     xp = input._xp
     mb = xp.broadcast_to(mask._array, shape)
     arr = xp.array(xp.broadcast_to(input._array, shape)[mb], copy=True)
@@ -153,6 +157,9 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
 @M.export()
 def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:
     M.check_tensor(input, "nonzero")
+    if out is not None and isinstance(out, Tensor) and out._dtype is not D.int64:
+        raise RuntimeError(f"nonzero: Expected out tensor to have scalar type Long but got scalar type"
+                           f"{D.type_name(out._dtype)}")
     xp = input._xp
     arr = xp.argwhere(input._array).astype(np.int64)
     if as_tuple:
@@ -226,6 +233,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
                                f"larger than self {list(input._shape)} apart from dimension {d}")
     idx = _nd(index).astype(np.int64)
     _check_bounds(idx, sshape[d], d)
+    exact_out(out, input._dtype)
     xp = input._xp
     arr = xp.array(_nd(input)[_fancy(idx, d, xp)], copy=True).reshape(index._shape)
     if out is not None:
@@ -272,6 +280,7 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = Fa
     idx = _check_scatter(input, d, index, src, opname)
     if inplace:
         M.check_inplace_target(input, input._dtype, input._shape, (src,))
+    exact_out(out, input._dtype)
     xp = input._xp
     res = xp.array(_nd(input), copy=True)
     fancy = _fancy(idx, d, xp)
@@ -353,6 +362,7 @@ def take(input: Tensor, index: Tensor, *, out: Any = None) -> Tensor:
         if bool(bad.any()):
             raise IndexError(f"out of range: tried to access index {int(idx[bad][0])} on a tensor of {n} elements.")
     idx = idx % max(n, 1)
+    exact_out(out, input._dtype)
     xp = input._xp
     arr = xp.array(input._array.reshape(-1)[idx], copy=True)
     if out is not None:
@@ -382,6 +392,9 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any =
             M.check_scalar(v, "where")
     rdt = D.result_type(input, other)
     like = M.same_device("where", condition, input, other)
+    geo.broadcast_shapes(condition._shape, *[t._shape for t in (input, other) if isinstance(t, Tensor)])
+    if out is not None and isinstance(out, Tensor) and out._dtype is not rdt:
+        raise RuntimeError(f"Expected out type to be {D.type_name(rdt)} but got {D.type_name(out._dtype)}")
     xp = condition._xp
     arr = xp.where(condition._array, M.operand_array(input, rdt, xp), M.operand_array(other, rdt, xp))
     if out is not None:
