@@ -8,7 +8,10 @@ Status logic (one place):
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+import signal
+import threading
 import time
 import traceback
 import warnings
@@ -79,6 +82,28 @@ def _record_seed(env: Env, op: str, check: str, oracle: str, dtype: str | None) 
     return zlib.crc32(f"{op}|{check}|{oracle}|{dtype}|{env.seed}".encode())
 
 
+class _TimedOut(BaseException):
+    """Raised by SIGALRM; a BaseException so Hypothesis does not treat it as a failure to shrink."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int) -> Iterator[None]:
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(signum, frame):  # noqa: ARG001
+        raise _TimedOut()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def _search(env: Env, ctx: Ctx, check: Check, strategy: st.SearchStrategy, max_examples: int,
             record_seed: int, raise_on_divergence: bool) -> _Search:
     s = _Search()
@@ -100,9 +125,12 @@ def _search(env: Env, ctx: Ctx, check: Check, strategy: st.SearchStrategy, max_e
 
     test = hyp_seed(record_seed)(profiles.hypothesis_settings(env.profile, max_examples)(given(strategy)(body)))
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _time_limit(env.profile.record_timeout_s):
             warnings.simplefilter("ignore")  # edge inputs make torch/NumPy warn; the comparison is what counts
             test()
+    except _TimedOut:
+        s.crash = (f"timed out after {env.profile.record_timeout_s}s ({s.examples} examples): "
+                   "the library hung or is very slow on the last example")
     except Mismatch as m:
         s.failure = m
     except Unsatisfiable as e:
@@ -186,7 +214,9 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
     s = _search(env, ctx, check, strategy, budget, rseed, raise_on_divergence=div is None)
     rec["examples"] = s.examples
     if s.crash:
-        return done(status="error", reason="harness crashed: " + s.crash.strip().splitlines()[-1][:300],
+        reason = s.crash if s.crash.startswith("timed out") else (
+            "harness crashed: " + s.crash.strip().splitlines()[-1][:300])
+        return done(status="error", reason=reason,
                     detail={"traceback": s.crash}, repro=snippet(s.last) if s.last else None)
     if s.unsatisfiable:
         return done(status="error", reason="no valid example could be drawn (spec too narrow?): " + s.unsatisfiable[:300])

@@ -21,6 +21,7 @@ class Profile:
     jax_examples: int      # JAX compiles each new shape (~50 ms): its budget is set separately
     jax_dtypes: tuple[str, ...] | None = None   # dtype buckets run against JAX (None: all)
     shape_pool: tuple[tuple[int, ...], ...] | None = None  # JAX checks draw free shapes from here
+    record_timeout_s: int = 120  # one op x check x oracle x dtype; a hung library must not stall the run
 
 
 # A few shapes covering 0-d, empty, size-1 broadcasting dims and 3-d: JAX compiles each only once.
@@ -31,9 +32,9 @@ PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", max_examples=12, max_dims=3, max_side=3, stale_examples=60, derandomize=True,
                   jax_examples=8, jax_dtypes=("float32", "float64", "int64", "bool"), shape_pool=CI_SHAPES),
     "dev": Profile("dev", max_examples=50, max_dims=4, max_side=4, stale_examples=200, derandomize=False,
-                   jax_examples=30),
+                   jax_examples=30, record_timeout_s=600),
     "thorough": Profile("thorough", max_examples=300, max_dims=5, max_side=5, stale_examples=1000,
-                        derandomize=False, jax_examples=300),
+                        derandomize=False, jax_examples=300, record_timeout_s=1800),
 }
 
 for _p in PROFILES.values():
