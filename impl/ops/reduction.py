@@ -278,7 +278,6 @@ def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, corre
                       "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
     xp = input._xp
     rdt = input._dtype
-    exact_out(out, rdt)
     a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
     with M.errstate():
         if input.dim():
@@ -504,7 +503,7 @@ def _order(xp: Any, a: Any, d: int, descending: bool) -> Any:
 
 
 @M.export()
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, out: Any = None) -> Any:
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: Any = None, out: Any = None) -> Any:
     M.check_tensor(input, "sort")
     _int_dim(dim, "sort")
     d = geo.wrap_dim(dim, input.dim())
@@ -518,7 +517,8 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
         return _out_pair(out, vals, idx, input._dtype, "sort", [input], return_types.sort)
     v, i = M.wrap(vals, input._dtype, input), M.wrap(idx, D.int64, input)
     in_shape = input._shape
-    M.record(v, "SortBackward0", [input], lambda grads, ii: (_select_grad(grads[0], ii, in_shape, d, True),), [i])
+    # passing stable= at all selects torch's sort.stable overload (SortBackward1); the order is stable either way
+    M.record(v, "SortBackward0" if stable is None else "SortBackward1", [input], lambda grads, ii: (_select_grad(grads[0], ii, in_shape, d, True),), [i])
     return return_types.sort(v, i)
 
 
@@ -637,7 +637,7 @@ def _norm_backward(g: Tensor, x: Tensor, y: Tensor, p: float, in_shape: tuple, d
     g = _unsq(g, in_shape, dims, keepdim)
     y = _unsq(y, in_shape, dims, keepdim)
     if p == 0:
-        return x * 0
+        return None  # torch returns an undefined gradient: the leaf's .grad stays None
     if p == 1:
         return x.sign() * g
     if p == 2:
@@ -670,6 +670,7 @@ def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation "
                            "does not have an identity")
     rdt = input._dtype
+    exact_out(out, rdt)
     xp = input._xp
     a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
     with M.errstate():
@@ -692,6 +693,10 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(x) for x in dim)}")
     if isinstance(p, str) and p != "fro":
         raise NotImplementedError(f"impl: norm(p={p!r}) is not supported")
+    if out is not None and p == "fro" and dim is None:  # torch's frobenius path casts into out
+        with grad_mode.no_grad():
+            r = vector_norm(input, p, dim, keepdim, dtype=dtype)
+        return M.write_out(out, r._array, r._dtype, "norm", [input])
     return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
@@ -714,7 +719,7 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
 
     def backward(grads, a, b, y):
         gd = _norm_backward(grads[0], a - b, y, p, shape, tuple(range(len(shape))), False)
-        return gd, -gd
+        return (None, None) if gd is None else (gd, -gd)
 
     y = M.wrap(arr, rdt, input)
     return M.record(y, "DistBackward0", [input, other], backward, [input, other, y])
