@@ -260,14 +260,6 @@ def _scaled(t: Tensor, s: Any) -> Tensor:
     return t if s == 1 else t * s
 
 
-def _check_alpha_beta(rdt: D.dtype, alpha: Any, beta: Any) -> None:
-    if not rdt.is_floating_point and (isinstance(alpha, float) or isinstance(beta, float)):
-        if isinstance(beta, float) and beta != int(beta) or isinstance(alpha, float) and alpha != int(alpha):
-            raise RuntimeError("For integral input tensors, argument beta must not be a floating point number."
-                               if isinstance(beta, float) else
-                               "For integral input tensors, argument alpha must not be a floating point number.")
-
-
 def _expand_shape(input: Tensor, shape: tuple) -> None:
     """torch expands the added input to the product's shape (its expand errors)."""
     if input.dim() > len(shape):
@@ -292,7 +284,8 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         M.check_inplace_target(input, rdt, shape, (a, b))
     else:
         _expand_shape(input, shape)
-    _check_alpha_beta(rdt, alpha, beta)
+    if not rdt.is_floating_point:  # torch truncates the scalars for integer products
+        alpha, beta = int(alpha), int(beta)
     exact_out(out, rdt)
     xp = input._xp
     with M.errstate():
@@ -310,7 +303,8 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
 
     def backward(grads, sa, sb):
         g = grads[0]
-        ga, gb = grads_fn(g, sa, sb)
+        ga, gb = grads_fn(g, sa if sa._dtype is g._dtype else sa.to(g._dtype),
+                          sb if sb._dtype is g._dtype else sb.to(g._dtype))
         return _scaled(g, beta), _scaled(ga, alpha), _scaled(gb, alpha)
 
     if inplace:
@@ -356,6 +350,10 @@ def addmm_(self: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 
 
 def _bcheck(b1: Tensor, b2: Tensor) -> None:
+    for b in (b1, b2):
+        if b.dim() < 3:  # torch reads size(2) first
+            n = max(b.dim(), 1)
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got 2)")
     if b1.dim() != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b2.dim() != 3:
