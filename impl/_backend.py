@@ -44,8 +44,8 @@ def strided_view(flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:
     itemsize = flat.dtype.itemsize
     bstrides = tuple(s * itemsize for s in strides)
     if isinstance(flat, np.ndarray):
-        if flat.size == 0:
-            return np.lib.stride_tricks.as_strided(flat, shape, bstrides)
+        if flat.size == 0 or 0 in shape:
+            return np.lib.stride_tricks.as_strided(flat[:0], shape, bstrides)
         return np.ndarray(shape, flat.dtype, buffer=flat, offset=offset * itemsize, strides=bstrides)
     return _cupy.ndarray(shape, flat.dtype, memptr=flat.data + offset * itemsize, strides=bstrides)
 

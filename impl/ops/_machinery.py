@@ -105,7 +105,8 @@ def record_multi(outs: Sequence[Tensor], name: str, inputs: Sequence[Any], backw
 
 # ---- in-place and out= ---------------------------------------------------------------------------
 
-def check_inplace_target(target: Tensor, result_dtype: D.dtype, result_shape: tuple, others: Sequence[Any]) -> None:
+def check_inplace_target(target: Tensor, result_dtype: D.dtype, result_shape: tuple, others: Sequence[Any],
+                         allow_overlap: bool = False) -> None:
     """Every check an in-place write needs, done before anything is written so errors change nothing."""
     if not D.can_cast(result_dtype, target._dtype):
         raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
@@ -113,7 +114,8 @@ def check_inplace_target(target: Tensor, result_dtype: D.dtype, result_shape: tu
     if geo.broadcast_shapes(result_shape, target._shape) != target._shape:
         raise RuntimeError(f"output with shape {list(target._shape)} doesn't match the broadcast shape "
                            f"{list(geo.broadcast_shapes(result_shape, target._shape))}")
-    check_writable(target)
+    if not allow_overlap:
+        check_writable(target)
     if grad_mode.is_grad_enabled() and target._requires_grad:
         if target._grad_fn is None and target._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -189,8 +191,11 @@ def dims_arg(dim: Any, ndim: int) -> tuple:
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, int) and not isinstance(dim, bool):
-        return (geo.wrap_dim(dim, ndim),)
+        d = geo.wrap_dim(dim, ndim)
+        return (d,) if ndim else ()  # a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
     dims = tuple(geo.wrap_dim(d, ndim) for d in dim)
+    if not ndim:
+        return ()
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
     return tuple(sorted(dims)) if dims else tuple(range(ndim))

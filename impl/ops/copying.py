@@ -111,7 +111,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         value = value.item()
     else:
         v = None
-    M.check_inplace_target(self, self._dtype, (), ())
+    M.check_inplace_target(self, self._dtype, (), (), allow_overlap=True)
     M.write(self, self._xp.asarray(np.array(value).astype(self._dtype.np)))
     M.rebase_history(self, "FillBackward1" if v is not None else "FillBackward0", (v,),
                      lambda g, *s: (None, g[0].sum() if v is not None else None))

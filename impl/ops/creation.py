@@ -97,17 +97,28 @@ def _shape_of(data: Any) -> tuple:
 
 
 def _check_ragged(data: Any, dim: int) -> None:
-    if not data or not isinstance(data[0], (list, tuple)):
-        for x in data:
-            if isinstance(x, (list, tuple)):
-                raise ValueError(f"expected sequence of length {len(data)} at dim {dim} (got {len(x)})")
+    seqs = [isinstance(x, (list, tuple)) for x in data]
+    if any(seqs) and not all(seqs):
+        raise TypeError("not a sequence")
+    if not data or not seqs[0]:
         return
     n = len(data[0])
     for x in data:
-        if not isinstance(x, (list, tuple)) or len(x) != n:
-            got = len(x) if isinstance(x, (list, tuple)) else type(x).__name__
-            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {got})")
+        if len(x) != n:
+            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(x)})")
         _check_ragged(x, dim + 1)
+
+
+def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
+    """torch refuses Python numbers that do not fit an integer dtype (no silent wrap-around)."""
+    if dt.category != 1:
+        return
+    info = np.iinfo(dt.np)
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            continue
+        if not np.isfinite(v) or v < info.min or v > info.max:
+            raise RuntimeError(f"value cannot be converted to type {ctype or dt.name} without overflow")
 
 
 @M.export(method=False)
@@ -115,6 +126,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
            pin_memory: bool = False) -> Tensor:
     arr, dt = _infer(data)
     dt = D.to_dtype(dtype) if dtype is not None else dt
+    if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+        _check_range(_flatten(data) if isinstance(data, (list, tuple)) else [data], dt)
     xp, dev = _xp(device)
     if isinstance(data, np.ndarray) and xp is np and arr.size == 0:
         # torch gives an empty tensor made from an ndarray all-zero strides
@@ -162,6 +175,17 @@ def from_numpy(ndarray: Any) -> Tensor:
 
 # ---- filled --------------------------------------------------------------------------------------
 
+def _into_out(out: Any, opname: str, make: Any, dtype: Any) -> Tensor:
+    """Factory out=: the result takes out's dtype unless dtype= says otherwise; out is resized and returned."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{opname}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    dt = D.to_dtype(dtype) if dtype is not None else out._dtype
+    if dt is not out._dtype:
+        raise RuntimeError(f"dtype {dt!r} does not match dtype of out parameter ({out._dtype!r})")
+    r = make(dt)
+    return M.write_out(out, r._array, dt, opname, [])
+
+
 def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp, dev = _xp(device)
@@ -171,11 +195,15 @@ def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool
 
 @M.export(method=False)
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "zeros", lambda dt: zeros(*size, dtype=dt, device=out.device), dtype)
     return _filled(_size(size, "zeros"), 0, dtype, device, requires_grad)
 
 
 @M.export(method=False)
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "ones", lambda dt: ones(*size, dtype=dt, device=out.device), dtype)
     return _filled(_size(size, "ones"), 1, dtype, device, requires_grad)
 
 
@@ -198,11 +226,14 @@ def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype: Any = No
 
 @M.export(method=False)
 def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         requires_grad: bool = False, out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "full", lambda dt: full(size, fill_value, dtype=dt, device=out.device), dtype)
     if dtype is None:
         dtype = fill_value.dtype if isinstance(fill_value, Tensor) else _scalar_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    _check_range([fill_value], D.to_dtype(dtype), {"uint8": "uint8_t"}.get(D.to_dtype(dtype).name))
     return _filled(_size((size,), "full"), fill_value, dtype, device, requires_grad)
 
 
@@ -280,6 +311,8 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None
 @M.export(method=False)
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
            requires_grad: bool = False, out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "arange", lambda dt: arange(start, end, step, dtype=dt, device=out.device), dtype)
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -299,6 +332,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
 @M.export(method=False)
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "linspace", lambda dt: linspace(start, end, steps, dtype=dt, device=out.device), dtype)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()

@@ -72,10 +72,10 @@ def reshape_as(self: Tensor, other: Tensor) -> Tensor:
 
 @M.export()
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    if input.dim() == 0:
-        return reshape(input, 1)
     s = geo.wrap_dim(start_dim, input.dim())
     e = geo.wrap_dim(end_dim, input.dim())
+    if input.dim() == 0:
+        return reshape(input, 1)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -178,6 +178,12 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
     shape, stride = [0] * n, [0] * n
     lead = n - self.dim()
     for i in range(n - 1, -1, -1):
+        if self.dim() == 0:
+            shape[i] = sizes[i]
+            if sizes[i] < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({sizes[i]}) isn't allowed in a leading, "
+                                   f"non-existing dimension {i}")
+            continue
         s = sizes[i]
         if i >= lead:
             cur, st = self._shape[i - lead], self._stride[i - lead]
