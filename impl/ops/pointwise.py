@@ -25,6 +25,7 @@ class Unary:
     dtype_rule: str = "float"  # "float": ints compute in the default float; "same": keep the dtype
     saves: str = "x"        # which of input x / result y the backward needs: "x", "y", ""
     no_bool: str = ""       # error message when the op rejects bool tensors
+    no_bool_exc: type = RuntimeError  # torch's class for that error (abs: NotImplementedError)
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,11 @@ def _unary_dtype(op: Unary, x: Tensor) -> D.dtype:
 def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
     M.check_tensor(x, op.name)
     if op.no_bool and x._dtype is D.bool_:
-        raise RuntimeError(op.no_bool)
+        raise op.no_bool_exc(op.no_bool)
     rdt = _unary_dtype(op, x)
+    if out is not None and op.dtype_rule == "same" and isinstance(out, Tensor) and out._dtype is not rdt:
+        # dtype-preserving unary kernels refuse to cast into out (TensorIterator's check_dtype)
+        raise RuntimeError(f"Found dtype {D.type_name(out._dtype)} but expected {D.type_name(rdt)}")
     if inplace:
         M.check_inplace_target(x, rdt, x._shape, ())
     with M.errstate():
@@ -162,8 +166,8 @@ UNARY = [
     Unary("neg", lambda xp, x: xp.negative(x), lambda g, x, y: -g, "NegBackward0", "same", "",
           no_bool="Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
                   "mask, use the `~` or `logical_not()` operator instead."),
-    Unary("abs", lambda xp, x: xp.abs(x) if x.dtype != np.bool_ else x.copy(), lambda g, x, y: g * x.sign(),
-          "AbsBackward0", "same"),
+    Unary("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), "AbsBackward0", "same",
+          no_bool="\"abs_cpu\" not implemented for 'Bool'", no_bool_exc=NotImplementedError),
     Unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, "ExpBackward0", saves="y"),
     Unary("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x, "LogBackward0"),
     Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), "SqrtBackward0", saves="y"),
@@ -259,11 +263,22 @@ M.export("less", method=True)(M.FUNCTIONS["lt"])
 
 # ---- pow: its node name depends on which operand is a tensor -----------------------------------------
 
+def _power(xp, a, b):
+    """x ** y; integer negative exponents follow torch: 1 ** -n = 1, (-1) ** -n = +-1, else 0."""
+    if a.dtype.kind not in "iu" or not (np.asarray(b) < 0).any():
+        return xp.power(a, b)
+    neg = b < 0
+    pos = xp.power(a, xp.where(neg, 0, b))
+    odd = (b % 2) != 0
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(a.dtype)
+    return xp.where(neg, special, pos).astype(pos.dtype)
+
+
 def _pow_grads(g, a, b, y):
     ga = gb = None
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            ga = g * b * a ** (b - 1)
+            ga = _where(b == 0, 0.0, g * b * a ** (b - 1))  # torch masks exponent == 0 (no 0 * inf)
         else:
             ga = g * 0 if b == 0 else g * b * a ** (b - 1)
     if isinstance(b, Tensor):
@@ -274,9 +289,9 @@ def _pow_grads(g, a, b, y):
         logs = (ab if isinstance(ab, Tensor) else Tensor._wrap(np.asarray(ab), D.result_type(b, ab))).log()
         gb = g * y * logs
         if isinstance(ab, Tensor):
-            gb = where((ab == 0) & (b >= 0), gb * 0, gb)
+            gb = where((ab == 0) & (b >= 0), 0.0, gb)  # (gb * 0 would keep the nan of log(0) * 0)
         elif ab == 0:
-            gb = where(b >= 0, gb * 0, gb)
+            gb = where(b >= 0, 0.0, gb)
     return ga, gb
 
 
@@ -309,7 +324,7 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
         M.check_inplace_target(a, rdt, shape, (b,))
     xp = like._xp
     with M.errstate():
-        arr = xp.power(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
+        arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
     if out is not None:
         return M.write_out(out, arr, rdt, "pow", [a, b])
 
