@@ -98,26 +98,99 @@ def matmul(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
     if da == 2 and db == 1:
         return mv(input, other)
     if da == 1 and db == 2:
-        return mm(input.unsqueeze(0), other).squeeze(0)
+        return _squeeze_(mm(input.unsqueeze(0), other), 0)
     if da == 2 and db == 2:
         return mm(input, other)
-    # Batched: broadcast the batch dims, fold them into one, bmm, unfold (torch's composition).
-    a = input.unsqueeze(0) if da == 1 else input
-    b = other.unsqueeze(-1) if db == 1 else other
-    if a._shape[-1] != b._shape[-2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{geo.prod(a._shape[:-2])}, {a._shape[-1]}] but got: [{geo.prod(b._shape[:-2])}, "
-                           f"{b._shape[-2]}].")
-    batch = geo.broadcast_shapes(a._shape[:-2], b._shape[:-2])
-    n, k, p = a._shape[-2], a._shape[-1], b._shape[-1]
-    a3 = a.expand(batch + (n, k)).reshape(-1, n, k)
-    b3 = b.expand(batch + (k, p)).reshape(-1, k, p)
-    r = bmm(a3, b3).reshape(batch + (n, p))
-    if da == 1:
-        r = r.squeeze(-2)
-    if db == 1:
-        r = r.squeeze(-1)
-    return r
+    # 3-D @ 3-D where one batch is 1 and that operand needs grad: torch squeezes it and folds
+    if da == 3 and db == 3 and input._shape[0] != other._shape[0]:
+        if input._shape[0] == 1 and input.requires_grad:
+            return matmul(input.squeeze(0), other)
+        if other._shape[0] == 1 and other.requires_grad:
+            return matmul(input, other.squeeze(0))
+    if _should_fold(input, other):
+        return _matmul_folded(input, other)
+    return _matmul_batched(input, other)
+
+
+def _should_fold(t1: Tensor, t2: Tensor) -> bool:
+    """torch's should_fold: fold the larger (>= 3-D) operand into a matrix and use mm/mv instead of bmm."""
+    larger = t1.dim() >= t2.dim()
+    big = t1 if larger else t2.transpose(-2, -1) if t2.dim() >= 2 else t2
+    small = t2 if larger else t1
+    if not (big.dim() >= 3 and small.dim() <= 2):
+        return False
+    if small.requires_grad:
+        return True
+    if t1.dim() == 2:
+        return False
+    if big.numel() == 0:
+        return True
+    shape, stride = big._shape, big._stride
+    return all(stride[i] == stride[i + 1] * shape[i + 1] for i in range(big.dim() - 2))
+
+
+def _matmul_folded(tensor1: Tensor, tensor2: Tensor) -> Tensor:
+    transpose = tensor2.dim() > tensor1.dim()
+    t1 = tensor2.transpose(-2, -1) if transpose else tensor1
+    t2 = (tensor1.t() if tensor1.dim() == 2 else tensor1) if transpose else tensor2
+    sizes = t1._shape
+    out_shape = sizes[:-1]
+    folded = t1.reshape(geo.prod(out_shape), sizes[-1])
+    if t2.dim() == 2:
+        out = _unsafe_view(mm(folded, t2), out_shape + (t2._shape[1],))
+        return out.transpose(-2, -1).contiguous() if transpose else out
+    return _unsafe_view(mv(folded, t2), out_shape)
+
+
+def _matmul_batched(tensor1: Tensor, tensor2: Tensor) -> Tensor:
+    d1, d2 = tensor1.dim(), tensor2.dim()
+    n = tensor1._shape[-2] if d1 > 1 else 1
+    m1 = tensor1._shape[-1]
+    m2 = tensor2._shape[-2] if d2 > 1 else tensor2._shape[0]
+    p = tensor2._shape[-1] if d2 > 1 else 1
+    b1, b2 = tensor1._shape[:max(d1 - 2, 0)], tensor2._shape[:max(d2 - 2, 0)]
+    batch = geo.broadcast_shapes(b1, b2)
+    count = geo.prod(batch)
+    if m1 != m2:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {m1}] but got: "
+                           f"[{count}, {m2}].")
+    a3 = tensor1.expand(batch + (n, m1)).reshape(count, n, m1)
+    if d2 == 1:
+        b3 = tensor2.expand(batch + (m2,)).reshape(count, m2).unsqueeze(2)
+    else:
+        b3 = tensor2.expand(batch + (m2, p)).reshape(count, m2, p)
+    out_shape = batch + ((n,) if d1 > 1 else ()) + ((p,) if d2 > 1 else ())
+    r = bmm(a3, b3)
+    return _unsafe_view(r.squeeze(-1) if d2 == 1 else r, out_shape)
+
+
+def _unsafe_view(t: Tensor, shape: tuple) -> Tensor:
+    """torch's _unsafe_view: the same memory under a new shape, recorded as UnsafeViewBackward0 (not a view)."""
+    from ..tensor import Tensor as _T
+
+    if not t.is_contiguous():
+        t = t.contiguous()
+    out = _T._make(t._storage, shape, geo.contiguous_strides(shape), t._offset, t._dtype)
+    in_shape = t._shape
+    return M.record(out, "UnsafeViewBackward0", [t], lambda g, *s: (g[0].reshape(in_shape),))
+
+
+def _squeeze_(t: Tensor, dim: int) -> Tensor:
+    """squeeze_(dim) on a fresh result, as torch's matmul does for 1-D @ 2-D (SqueezeBackward4)."""
+    from ..autograd.graph import make_node as _mk
+    from ..tensor import _set_geometry as _sg
+
+    node = None
+    if t._requires_grad:
+        node = _mk("SqueezeBackward4", [t], lambda g, *s: (g[0].unsqueeze(dim),), (), outputs=[t])
+    if t._shape[dim] == 1:
+        _sg(t, t._storage, t._shape[:dim] + t._shape[dim + 1:], t._stride[:dim] + t._stride[dim + 1:], t._offset,
+            t._dtype)
+    t._bump()
+    if node is not None:
+        node._out_meta = ((t._shape, t._dtype, t.device),)
+        t._grad_fn, t._output_nr = node, 0
+    return t
 
 
 OPERATORS = {"__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self)}
