@@ -649,11 +649,12 @@ class LinAlgError(RuntimeError):
     """torch.linalg.LinAlgError (torch._C._LinAlgError): a RuntimeError."""
 
 
-def _singular_error(xp: Any, a: Any, opname: str) -> LinAlgError:
-    # report the first zero pivot of an LU factorisation, as LAPACK's getrf does (1-based)
-    from numpy.linalg import LinAlgError as _NpErr  # noqa: F401
+def _singular_error(a: Any, opname: str) -> "LinAlgError | None":
+    """torch's message for a singular input: the first zero pivot of an LU factorisation (LAPACK getrf,
+    1-based), or None when every matrix factorises (then the input was merely ill-conditioned)."""
+    from .._backend import to_numpy
 
-    mats = np.asarray(a.get() if hasattr(a, "get") else a, dtype=np.float64).reshape((-1,) + a.shape[-2:])
+    mats = np.asarray(to_numpy(a), dtype=np.float64).reshape((-1,) + tuple(a.shape[-2:]))
     for bi, m in enumerate(mats):
         u = m.copy()
         n = u.shape[0]
@@ -665,7 +666,7 @@ def _singular_error(xp: Any, a: Any, opname: str) -> LinAlgError:
                                    "completed because the input matrix is singular.")
             u[[k, p]] = u[[p, k]]
             u[k + 1:] -= np.outer(u[k + 1:, k] / u[k, k], u[k])
-    return LinAlgError(f"{opname}: The input matrix is singular.")
+    return None
 
 
 def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
@@ -673,9 +674,17 @@ def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
     exact_out(out, A._dtype)
     xp = A._xp
     try:
-        arr = xp.linalg.inv(A._array)
+        with M.errstate():
+            arr = xp.linalg.inv(A._array)
     except np.linalg.LinAlgError:
-        raise _singular_error(xp, A._array, opname) from None
+        arr = None
+    if arr is None or not bool(xp.isfinite(arr).all()):
+        # NumPy raises on an exact zero pivot; other backends return inf/nan: decide the same way for both
+        err = _singular_error(A._array, opname)
+        if err is not None:
+            raise err
+        if arr is None:
+            raise LinAlgError(f"{opname}: The input matrix is singular.")
     arr = arr.astype(A._dtype.np)
     if out is not None:
         return M.write_out(out, arr, A._dtype, opname, [A])
