@@ -194,8 +194,9 @@ def dims_arg(dim: Any, ndim: int) -> tuple:
         d = geo.wrap_dim(dim, ndim)
         return (d,) if ndim else ()  # a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
     dims = tuple(geo.wrap_dim(d, ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        dup = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     if not ndim:
         return ()
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
     return tuple(sorted(dims)) if dims else tuple(range(ndim))

@@ -1,4 +1,4 @@
-"""Creation ops: tensor(), from_numpy, zeros/ones/empty/full/eye, ranges, *_like, and random sampling."""
+"""Creation ops: tensor(), from_numpy, zeros/ones/empty/full/eye, ranges, *_like (random ones: random.py)."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -96,17 +96,19 @@ def _shape_of(data: Any) -> tuple:
     return tuple(shape)
 
 
-def _check_ragged(data: Any, dim: int) -> None:
-    seqs = [isinstance(x, (list, tuple)) for x in data]
-    if any(seqs) and not all(seqs):
-        raise TypeError("not a sequence")
-    if not data or not seqs[0]:
-        return
-    n = len(data[0])
+def _check_ragged(data: Any, dim: int, shape: tuple | None = None) -> None:
+    """Every element at depth d must be a sequence of shape[d] (shape taken from the first elements)."""
+    shape = _shape_of(data) if shape is None else shape
     for x in data:
-        if len(x) != n:
-            raise ValueError(f"expected sequence of length {n} at dim {dim + 1} (got {len(x)})")
-        _check_ragged(x, dim + 1)
+        is_seq = isinstance(x, (list, tuple))
+        if dim + 1 < len(shape):
+            if not is_seq:
+                raise TypeError("not a sequence")
+            if len(x) != shape[dim + 1]:
+                raise ValueError(f"expected sequence of length {shape[dim + 1]} at dim {dim + 1} (got {len(x)})")
+            _check_ragged(x, dim + 1, shape)
+        elif is_seq:
+            raise TypeError(f"must be real number, not {type(x).__name__}")
 
 
 def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
@@ -117,7 +119,11 @@ def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
     for v in values:
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
             continue
-        if not np.isfinite(v) or v < info.min or v > info.max:
+        if isinstance(v, (int, np.integer)) and info.min == 0:
+            bad = v > info.max or -v > info.max  # c10::overflows: negative ints may wrap into unsigned types
+        else:
+            bad = not np.isfinite(v) or v < info.min or v > info.max
+        if bad:
             raise RuntimeError(f"value cannot be converted to type {ctype or dt.name} without overflow")
 
 
@@ -189,7 +195,9 @@ def _into_out(out: Any, opname: str, make: Any, dtype: Any) -> Tensor:
 def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp, dev = _xp(device)
-    arr = xp.full(size, fill, dtype=dt.np) if fill is not None else xp.zeros(size, dtype=dt.np)
+    # np.array(...).astype wraps negative ints into unsigned types like torch (-1 -> 255 for uint8)
+    arr = xp.full(size, np.array(fill).astype(dt.np), dtype=dt.np) if fill is not None else \
+        xp.zeros(size, dtype=dt.np)
     return _finish(arr, dt, dev, requires_grad)
 
 
@@ -233,7 +241,7 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
         dtype = fill_value.dtype if isinstance(fill_value, Tensor) else _scalar_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    _check_range([fill_value], D.to_dtype(dtype), {"uint8": "uint8_t"}.get(D.to_dtype(dtype).name))
+    _check_range([fill_value], D.to_dtype(dtype), f"{D.to_dtype(dtype).name}_t")
     return _filled(_size((size,), "full"), fill_value, dtype, device, requires_grad)
 
 
@@ -325,7 +333,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     dt = D.to_dtype(dtype)
     xp, dev = _xp(device)
     n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
-    arr = vals[0] + vals[2] * np.arange(n, dtype=np.float64 if dt.is_floating_point else np.int64)
+    if dt.is_floating_point:
+        arr = vals[0] + vals[2] * np.arange(n, dtype=np.float64)
+    else:  # integer results: torch casts start and step to the integer type first (0.5 -> 0)
+        arr = int(vals[0]) + int(vals[2]) * np.arange(n, dtype=np.int64)
     return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
 
 
@@ -337,6 +348,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    _check_range([start, end], dt, f"{dt.name}_t")
     xp, dev = _xp(device)
     cdt = dt.np.type if dt.is_floating_point else np.float64
     i = np.arange(steps)
@@ -359,104 +371,3 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
     arr = np.power(np.float64(base), _backend.to_numpy(lin._array))
     xp, dev = _xp(device)
     return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
-
-
-# ---- random (NumPy's generator; torch's exact streams are a separate piece of work) --------------------
-
-_rng = [np.random.default_rng()]
-
-
-@M.export(method=False)
-def manual_seed(seed: int) -> Any:
-    _rng[0] = np.random.default_rng(int(seed))
-    return _rng[0]
-
-
-@M.export(method=False, function=True)
-def seed() -> int:
-    s = int(np.random.SeedSequence().entropy % (2 ** 63))
-    manual_seed(s)
-    return s
-
-
-def _random(size: tuple, sample: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    xp, dev = _xp(device)
-    return _finish(xp.asarray(np.asarray(sample(size)).astype(dt.np)), dt, dev, requires_grad)
-
-
-@M.export(method=False)
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None):
-    return _random(_size(size, "rand"), lambda s: _rng[0].random(s), dtype, device, requires_grad)
-
-
-@M.export(method=False)
-def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None):
-    return _random(_size(size, "randn"), lambda s: _rng[0].standard_normal(s), dtype, device, requires_grad)
-
-
-@M.export(method=False)
-def randint(low: int, high: Any = None, size: Any = None, *, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False, generator: Any = None) -> Tensor:
-    if size is None:
-        low, high, size = 0, low, high
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    return _random(_size((size,), "randint"), lambda s: _rng[0].integers(low, high, s), dtype or D.int64, device,
-                   requires_grad)
-
-
-@M.export(method=False)
-def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None):
-    if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
-    return _random((n,), lambda s: _rng[0].permutation(n), dtype or D.int64, device, requires_grad)
-
-
-@M.export(method=False)
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
-           device: Any = None, requires_grad: bool = False) -> Tensor:
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        m = mean._array if isinstance(mean, Tensor) else mean
-        s = std._array if isinstance(std, Tensor) else std
-        like = mean if isinstance(mean, Tensor) else std
-        if isinstance(s, np.ndarray) and (s < 0).any() or not isinstance(s, np.ndarray) and s < 0:
-            raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        arr = _rng[0].normal(np.broadcast_to(m, shape), np.broadcast_to(s, shape))
-        return Tensor._wrap(np.asarray(arr).astype(like._dtype.np), like._dtype, like.device)
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _random(_size((size,), "normal"), lambda s: _rng[0].normal(mean, std, s), dtype, device, requires_grad)
-
-
-@M.export(method=False)
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return rand(input._shape, dtype=dt, device=dev, requires_grad=requires_grad)
-
-
-@M.export(method=False)
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    dt, dev = _like(input, dtype, device)
-    return randn(input._shape, dtype=dt, device=dev, requires_grad=requires_grad)
-
-
-def _fill_random(self: Tensor, sample: Any) -> Tensor:
-    M.check_inplace_target(self, self._dtype, self._shape, ())
-    M.write(self, self._xp.asarray(np.asarray(sample(self._shape)).astype(self._dtype.np)))
-    return self
-
-
-@M.export("uniform_", function=False)
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill_random(self, lambda s: _rng[0].uniform(a, b, s))
-
-
-@M.export("normal_", function=False)
-def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_random(self, lambda s: _rng[0].normal(mean, std, s))

@@ -92,6 +92,7 @@ def matmul(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
 
         with grad_mode.no_grad():
             r = matmul(input, other)
+        exact_out(out, r._dtype)  # matmul's out= must already have the result dtype
         return M.write_out(out, r._array, r._dtype, "matmul", [input, other])
     if da == 1 and db == 1:
         return dot(input, other)
