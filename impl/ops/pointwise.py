@@ -578,24 +578,62 @@ def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out:
                  save="a")
 
 
-@M.export()
-def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1, out: Tensor | None = None) -> Tensor:
-    return _addc("addcmul", input, tensor1, tensor2, value, out=out)
+def _deprecated_value_form(kind: str, args: tuple, value: Any, method: bool, t1: Any = None, t2: Any = None) -> tuple:
+    """(tensor1, tensor2, value) from torch's still-accepted deprecated overload addc*(input, value, t1, t2)."""
+    args = args + tuple(t for t in (t1, t2) if t is not None)
+    if len(args) == 3 and not isinstance(args[0], Tensor):
+        import warnings
+
+        if method:
+            msg = (f"This overload of {kind} is deprecated:\n\t{kind}(Number value, Tensor tensor1, Tensor tensor2)\n"
+                   f"Consider using one of the following signatures instead:\n\t{kind}(Tensor tensor1, Tensor tensor2, "
+                   "*, Number value = 1)")
+        else:
+            msg = (f"This overload of {kind} is deprecated:\n\t{kind}(Tensor input, Number value, Tensor tensor1, "
+                   f"Tensor tensor2, *, Tensor out = None)\nConsider using one of the following signatures instead:"
+                   f"\n\t{kind}(Tensor input, Tensor tensor1, Tensor tensor2, *, Number value = 1, Tensor out = None)")
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        return args[1], args[2], args[0]
+    if len(args) != 2:
+        raise TypeError(f"{kind}() received an invalid combination of arguments - got {len(args) + 1} positional "
+                        "arguments")
+    return args[0], args[1], value
+
+
+@M.export(function=True, method=False)
+def addcmul(input: Tensor, *args: Any, tensor1: Any = None, tensor2: Any = None, value: Any = 1, out: Tensor | None = None) -> Tensor:
+    t1, t2, value = _deprecated_value_form("addcmul", args, value, False, tensor1, tensor2)
+    return _addc("addcmul", input, t1, t2, value, out=out)
+
+
+@M.export("addcmul", function=False, method=True)
+def addcmul_method(self: Tensor, *args: Any, tensor1: Any = None, tensor2: Any = None, value: Any = 1) -> Tensor:
+    t1, t2, value = _deprecated_value_form("addcmul", args, value, True, tensor1, tensor2)
+    return _addc("addcmul", self, t1, t2, value)
 
 
 @M.export(function=False)
-def addcmul_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    return _addc("addcmul", self, tensor1, tensor2, value, inplace=True)
+def addcmul_(self: Tensor, *args: Any, tensor1: Any = None, tensor2: Any = None, value: Any = 1) -> Tensor:
+    t1, t2, value = _deprecated_value_form("addcmul_", args, value, True, tensor1, tensor2)
+    return _addc("addcmul", self, t1, t2, value, inplace=True)
 
 
-@M.export()
-def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1, out: Tensor | None = None) -> Tensor:
-    return _addc("addcdiv", input, tensor1, tensor2, value, out=out)
+@M.export(function=True, method=False)
+def addcdiv(input: Tensor, *args: Any, tensor1: Any = None, tensor2: Any = None, value: Any = 1, out: Tensor | None = None) -> Tensor:
+    t1, t2, value = _deprecated_value_form("addcdiv", args, value, False, tensor1, tensor2)
+    return _addc("addcdiv", input, t1, t2, value, out=out)
+
+
+@M.export("addcdiv", function=False, method=True)
+def addcdiv_method(self: Tensor, *args: Any, tensor1: Any = None, tensor2: Any = None, value: Any = 1) -> Tensor:
+    t1, t2, value = _deprecated_value_form("addcdiv", args, value, True, tensor1, tensor2)
+    return _addc("addcdiv", self, t1, t2, value)
 
 
 @M.export(function=False)
-def addcdiv_(self: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
-    return _addc("addcdiv", self, tensor1, tensor2, value, inplace=True)
+def addcdiv_(self: Tensor, *args: Any, tensor1: Any = None, tensor2: Any = None, value: Any = 1) -> Tensor:
+    t1, t2, value = _deprecated_value_form("addcdiv_", args, value, True, tensor1, tensor2)
+    return _addc("addcdiv", self, t1, t2, value, inplace=True)
 
 
 # maximum / minimum -------------------------------------------------------------------------------

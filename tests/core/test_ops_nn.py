@@ -174,6 +174,16 @@ def test_sequential_and_repr():
     assert out[lib] == out[torch]
 
 
+def test_flatten_module():
+    out = {}
+    for M in (lib, torch):
+        f = M.nn.Flatten()
+        x = M.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        y = f(x)
+        out[M] = (repr(f), tuple(y.shape), fn_name(y.grad_fn), tuple(M.nn.Flatten(0, 1)(x).shape))
+    assert out[lib] == out[torch]
+
+
 def test_module_double_converts_parameters_in_place():
     for M in (lib, torch):
         net = M.nn.Linear(2, 3)

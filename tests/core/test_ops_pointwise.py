@@ -2,6 +2,7 @@
 only), clamp_min/clamp_max, addcmul/addcdiv (value=), softmax/log_softmax, round (decimals=),
 maximum/minimum, relu. Values, result dtypes, grad_fn names, gradients, in-place twins, out=, errors."""
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -77,6 +78,27 @@ CASES = {
 def test_pointwise_values_and_grads(name):
     fn, arrays = CASES[name]
     check(fn, arrays, msg=name)
+
+
+@pytest.mark.parametrize("form", ["function", "method", "inplace"])
+@pytest.mark.parametrize("kind", ["addcmul", "addcdiv"])
+def test_deprecated_positional_value_form(kind, form):
+    """torch still accepts addc*(input, value, t1, t2) with a deprecation warning (seed 001 uses it)."""
+    res = {}
+    for M in (lib, torch):
+        x, a, b = M.tensor(X), M.tensor(P), M.tensor(P + 1)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            if form == "function":
+                r = getattr(M, kind)(x, 0.1, a, b)
+            elif form == "method":
+                r = getattr(x, kind)(0.1, a, b)
+            else:
+                r = getattr(x, kind + "_")(0.1, a, b)
+        # torch warns once per process (TORCH_WARN_ONCE), so only the library's warning is checked
+        assert M is torch or any("This overload of" in str(m.message) for m in w)
+        res[M] = r
+    assert_same(res[lib], res[torch])
 
 
 # ---- result dtypes over every dtype pair -------------------------------------------------------------
