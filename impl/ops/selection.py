@@ -413,3 +413,52 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any =
 @M.export("where", function=False)
 def where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
     return where(condition, self, other)
+
+
+# ---- masked_fill ---------------------------------------------------------------------------------
+
+def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
+    opname = "masked_fill_" if inplace else "masked_fill"
+    M.check_tensor(input, opname)
+    M.check_tensor(mask, opname, "mask")
+    if mask._dtype is not D.bool_:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{mask._dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+    else:
+        M.check_scalar(value, opname)
+    shape = geo.broadcast_shapes(input._shape, mask._shape)
+    if inplace:
+        M.check_inplace_target(input, input._dtype, shape, (value,))
+    xp = input._xp
+    v = value._array.astype(input._dtype.np) if isinstance(value, Tensor) else M.operand_array(value, input._dtype, xp)
+    arr = xp.where(mask._array, v, input._array).astype(input._dtype.np)
+    vt = value if isinstance(value, Tensor) else None
+
+    def backward(grads, *s):
+        g = grads[0]
+        gi = where(mask, 0, g)
+        if vt is None:
+            return (gi,)
+        return gi, where(mask, g, 0).sum()
+
+    node = "MaskedFillBackward1" if vt is not None else "MaskedFillBackward0"
+    others = (vt,) if vt is not None else ()
+    if inplace:
+        M.write(input, arr)
+        M.rebase_history(input, node, others, backward)
+        return input
+    return M.record(M.wrap(arr, input._dtype, input), node, [input, *others], backward)
+
+
+@M.export()
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
+    return _masked_fill(input, mask, value, False)
+
+
+@M.export(function=False)
+def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    return _masked_fill(self, mask, value, True)

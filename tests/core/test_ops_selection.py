@@ -55,6 +55,11 @@ CASES = {
     "where_scalars_float": (lambda M, x: M.where(x > 2, 1.0, 0), [X]),
     "where_promote": (lambda M, x: M.where(x > 2, x.int(), x.double()), [X]),
     "where_method": (lambda M, x, y: x.where(x > 2, y), [X, X * 3]),
+    "masked_fill": (lambda M, x: x.masked_fill(x > 2, 0.5), [X]),
+    "masked_fill_broadcast_mask": (lambda M, x: M.masked_fill(x, M.tensor([True, False, True]), -1.0), [X]),
+    "masked_fill_broadcast_input": (lambda M, x: x[0].masked_fill(x > 2, 1.0), [X]),
+    "masked_fill_tensor_value": (lambda M, x, v: x.masked_fill(x < 3, v), [X, np.array(7.0)]),
+    "masked_fill_int_truncates": (lambda M, x: x.long().masked_fill(x > 2, 2.5), [X]),
     "index_add": (lambda M, x, s: M.index_add(x, 1, M.tensor([0, 0]), s), [X, np.array([[1.0, 2], [3, 4]])]),
     "index_add_alpha": (lambda M, x, s: x.index_add(0, M.tensor([1]), s, alpha=2), [X, np.array([[1.0, 2, 3]])]),
 }
@@ -136,6 +141,20 @@ def test_scatter_inplace_through_view_uses_copyslices():
     assert names[lib] == names[torch]
 
 
+def test_masked_fill_inplace():
+    res = {}
+    for M in (lib, torch):
+        leaf = M.tensor(X, requires_grad=True)
+        v = M.tensor(3.0, dtype=M.float64, requires_grad=True)
+        x = leaf * 2
+        assert x.masked_fill_(M.tensor([False, True, False]), v) is x
+        (x * M.tensor(X)).sum().backward()
+        res[M] = (x, leaf.grad, v.grad, type(x.grad_fn).__name__)
+    for a, b in zip(res[lib][:3], res[torch][:3]):
+        assert_same(a, b)
+    assert res[lib][3] == res[torch][3]
+
+
 def test_scatter_value_inplace_int_and_leaf_error():
     for M in (lib, torch):
         x = M.tensor([[1, 2, 3]])
@@ -199,6 +218,9 @@ ERRORS = {
     "nonzero_out_dtype": lambda M, x: M.nonzero(x, out=M.zeros(0, dtype=M.int32)),
     "where_out_dtype": lambda M, x: M.where(x > 0, x, x, out=M.zeros(0, dtype=M.float64)),
     "scatter_out_dtype": lambda M, x: M.scatter(x, 1, M.tensor([[0]]), 1.0, out=M.zeros(0, dtype=M.float64)),
+    "masked_fill_float_mask": lambda M, x: x.masked_fill(x, 0.0),
+    "masked_fill_1d_value": lambda M, x: x.masked_fill(x > 1, M.tensor([2.0])),
+    "masked_fill__grows": lambda M, x: x.masked_fill_(M.ones(2, 2, 3, dtype=M.bool), 1.0),
     "index_add__dtype": lambda M, x: x.index_add_(0, M.tensor([0]), M.ones(1, 3, dtype=M.float64)),
 }
 
