@@ -26,8 +26,7 @@ min = _structseq("min", ("values", "indices"))
 median = _structseq("median", ("values", "indices"))
 topk = _structseq("topk", ("values", "indices"))
 sort = _structseq("sort", ("values", "indices"))
-kthvalue = _structseq("kthvalue", ("values", "indices"))
 svd = _structseq("svd", ("U", "S", "V"))
 linalg_svd = _structseq("linalg_svd", ("U", "S", "Vh"))
 
-__all__ = ["max", "min", "median", "topk", "sort", "kthvalue", "svd", "linalg_svd"]
+__all__ = ["max", "min", "median", "topk", "sort", "svd", "linalg_svd"]

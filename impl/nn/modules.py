@@ -311,8 +311,8 @@ def _has_dtype(args: Any, kwargs: Any) -> bool:
 
 
 class Linear(Module):
-    """y = x W^T + b, with torch's default init (kaiming_uniform_(a=sqrt(5)) and a U(-1/sqrt(in), 1/sqrt(in)) bias),
-    drawn from impl's generator (so the values differ from torch's under the same seed)."""
+    """y = x W^T + b, with torch's default init: kaiming_uniform_(a=sqrt(5)) on the weight, then a
+    U(-1/sqrt(in), 1/sqrt(in)) bias: the same uniform_ draws in the same order as torch."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
                  dtype: Any = None) -> None:

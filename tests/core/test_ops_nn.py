@@ -209,6 +209,29 @@ def test_linear_init(fan_in, fan_out):
     assert lib.nn.Linear(fan_in, fan_out, dtype=lib.float64).weight.dtype == lib.float64
 
 
+def test_linear_init_draw_order():
+    """weight first (kaiming_uniform_, bound 1/sqrt(in)), then bias, each one uniform_ call."""
+    lib.manual_seed(5)
+    w = lib.empty(4, 3).uniform_(-1 / math.sqrt(3), 1 / math.sqrt(3))
+    b = lib.empty(4).uniform_(-1 / math.sqrt(3), 1 / math.sqrt(3))
+    lib.manual_seed(5)
+    lin = lib.nn.Linear(3, 4)
+    np.testing.assert_array_equal(to_numpy(lin.weight), to_numpy(w))
+    np.testing.assert_array_equal(to_numpy(lin.bias), to_numpy(b))
+
+
+def test_linear_init_matches_torch_when_the_streams_match():
+    lib.manual_seed(0)
+    torch.manual_seed(0)
+    if not np.array_equal(to_numpy(lib.empty(5).uniform_(-1, 1)), torch.empty(5).uniform_(-1, 1).numpy()):
+        pytest.skip("impl's uniform_ stream differs from torch's under the same seed")
+    lib.manual_seed(0)
+    torch.manual_seed(0)
+    a, b = lib.nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    assert_same(a.weight.detach(), b.weight.detach())
+    assert_same(a.bias.detach(), b.bias.detach())
+
+
 def test_linear_init_is_spread_over_the_bound():
     lib.manual_seed(1)
     w = to_numpy(lib.nn.Linear(100, 50).weight)
