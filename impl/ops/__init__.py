@@ -1,7 +1,7 @@
 """The op families. Importing this package attaches every exported op to Tensor as a method/operator."""
 from ..tensor import Tensor
 from . import (_machinery, copying, creation, indexing, joining, linalg, pointwise, reduction, selection,
-               views)
+               random, views)
 from . import nn  # noqa: F401  (functional ops behind impl.nn.functional)
 
 for _name, _fn in _machinery.METHODS.items():
