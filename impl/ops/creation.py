@@ -96,8 +96,9 @@ def _shape_of(data: Any) -> tuple:
     return tuple(shape)
 
 
-def _check_ragged(data: Any, dim: int, shape: tuple | None = None) -> None:
-    """Every element at depth d must be a sequence of shape[d] (shape taken from the first elements)."""
+def _check_ragged(data: Any, dim: int, shape: tuple | None = None, dt: D.dtype | None = None) -> None:
+    """Walk nested data depth-first like torch: each element at depth d must be a sequence of shape[d]
+    (shape taken from the first elements); with dt, scalars are range-checked in the same order."""
     shape = _shape_of(data) if shape is None else shape
     for x in data:
         is_seq = isinstance(x, (list, tuple))
@@ -106,9 +107,11 @@ def _check_ragged(data: Any, dim: int, shape: tuple | None = None) -> None:
                 raise TypeError("not a sequence")
             if len(x) != shape[dim + 1]:
                 raise ValueError(f"expected sequence of length {shape[dim + 1]} at dim {dim + 1} (got {len(x)})")
-            _check_ragged(x, dim + 1, shape)
+            _check_ragged(x, dim + 1, shape, dt)
         elif is_seq:
             raise TypeError(f"must be real number, not {type(x).__name__}")
+        elif dt is not None:
+            _check_range([x], dt)
 
 
 def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
@@ -130,10 +133,12 @@ def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
 @M.export(method=False)
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
+    if dtype is not None and isinstance(data, (list, tuple)):
+        _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
     arr, dt = _infer(data)
     dt = D.to_dtype(dtype) if dtype is not None else dt
-    if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor)):
-        _check_range(_flatten(data) if isinstance(data, (list, tuple)) else [data], dt)
+    if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor, list, tuple)):
+        _check_range([data], dt)
     xp, dev = _xp(device)
     if isinstance(data, np.ndarray) and xp is np and arr.size == 0:
         # torch gives an empty tensor made from an ndarray all-zero strides
@@ -331,11 +336,15 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
     dt = D.to_dtype(dtype)
+    if dt is D.bool_:
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     xp, dev = _xp(device)
     n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
     if dt.is_floating_point:
         arr = vals[0] + vals[2] * np.arange(n, dtype=np.float64)
     else:  # integer results: torch casts start and step to the integer type first (0.5 -> 0)
+        if int(vals[2]) == 0 and dt is D.int64:  # only int64 refuses; narrower ints repeat start
+            raise ValueError("step must be nonzero")
         arr = int(vals[0]) + int(vals[2]) * np.arange(n, dtype=np.int64)
     return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
 
@@ -348,9 +357,13 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    if dt is D.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     _check_range([start, end], dt, f"{dt.name}_t")
     xp, dev = _xp(device)
     cdt = dt.np.type if dt.is_floating_point else np.float64
+    if not dt.is_floating_point:  # integer linspace: torch truncates the ends first, steps in floating point
+        start, end = int(start), int(end)
     i = np.arange(steps)
     if steps == 1:
         arr = np.full(1, start, dtype=cdt)

@@ -8,6 +8,12 @@ from ..tensor import Tensor
 from . import _machinery as M
 
 
+def _out_name(d: D.dtype) -> str:
+    from ._out import _C_NAMES
+
+    return _C_NAMES[d.name]
+
+
 def _same_dtype(a: Tensor, b: Tensor) -> None:
     if a._dtype is not b._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a._dtype.name.replace('float32', 'float').replace('float64', 'double')} != "
@@ -16,6 +22,10 @@ def _same_dtype(a: Tensor, b: Tensor) -> None:
 
 def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any) -> Tensor:
     M.same_device(name, a, b)
+    if out is not None and isinstance(out, Tensor) and out._dtype is not a._dtype:
+        # mm/bmm/dot/mv never cast into out (each with its own message in torch)
+        raise RuntimeError(f"Expected out tensor to have dtype {_out_name(a._dtype)}, but got "
+                           f"{_out_name(out._dtype)} instead")
     with M.errstate():
         arr = fn(a._array, b._array)
     if out is not None:
