@@ -1,6 +1,6 @@
 # Seed 001, 2.4.4: indexing, masks, masked_select, nonzero, gather, scatter_.
 # The note's gather formula for dim 0 has a typo (see tests/seeds/test_errata.py); the code runs as is.
-# conformance: random
+# (seeded with manual_seed: compared directly, impl draws torch's exact CPU stream)
 # conformance: needs masked_select, nonzero, gather, LongTensor, Tensor.scatter_
 import torch
 # 设置一个随机种子

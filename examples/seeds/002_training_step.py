@@ -3,7 +3,7 @@
 #      available here: a small stand-in model with the same input (1,3,64,64), the same output
 #      (1,1000) and a final layer named fc (512 -> 1000) is used instead.
 # fix: the note prints nothing here; the prints marked "added" make the run observable.
-# conformance: random
+# (seeded with manual_seed: compared directly, impl draws torch's exact CPU stream)
 # conformance: needs nn.Module, nn.Sequential, nn.Flatten, nn.Linear, optim.SGD
 import torch
 from torch import nn, optim
