@@ -176,6 +176,13 @@ def _cum(kind: str, input: Any, dim: Any, dtype: Any, out: Any = None, inplace: 
     d = geo.wrap_dim(dim, input.dim())
     rdt = _sum_dtype(input, dtype) if not inplace else (D.to_dtype(dtype) if dtype is not None else input._dtype)
     if inplace:
+        from ._out import _C_NAMES
+
+        if input._dtype is D.bool_:
+            raise NotImplementedError(f"\"{kind}_out_cpu\" not implemented for 'Bool'")
+        if rdt is not input._dtype:
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {_C_NAMES[input._dtype.name]} and output tensor "
+                               f"dtype {_C_NAMES[rdt.name]} should match")
         M.check_inplace_target(input, rdt, input._shape, ())
     xp = input._xp
     a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)

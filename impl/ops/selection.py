@@ -432,7 +432,19 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
         M.check_scalar(value, opname)
     shape = geo.broadcast_shapes(input._shape, mask._shape)
     if inplace:
-        M.check_inplace_target(input, input._dtype, shape, (value,))
+        if geo.has_internal_overlap(input._shape, input._stride):
+            # torch still allows this (deprecated): every alias of an element gets the value
+            import warnings
+
+            warnings.warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before "
+                          "performing this operation. This also applies to advanced indexing e.g. tensor[mask] = "
+                          "scalar", UserWarning, stacklevel=3)
+            if shape != input._shape:
+                raise RuntimeError(f"output with shape {list(input._shape)} doesn't match the broadcast shape "
+                                   f"{list(shape)}")
+            _leaf_checks(input)
+        else:
+            M.check_inplace_target(input, input._dtype, shape, (value,))
     xp = input._xp
     v = value._array.astype(input._dtype.np) if isinstance(value, Tensor) else M.operand_array(value, input._dtype, xp)
     arr = xp.where(mask._array, v, input._array).astype(input._dtype.np)
@@ -452,6 +464,16 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
         M.rebase_history(input, node, others, backward)
         return input
     return M.record(M.wrap(arr, input._dtype, input), node, [input, *others], backward)
+
+
+def _leaf_checks(t: Tensor) -> None:
+    from ..autograd import grad_mode
+
+    if grad_mode.is_grad_enabled() and t._requires_grad:
+        if t._grad_fn is None and t._base is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        if t._base is not None and t._base._requires_grad and t._base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
 
 
 @M.export()

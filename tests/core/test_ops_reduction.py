@@ -209,6 +209,8 @@ ERRORS = {
     "cumsum_bad_dim": lambda M, x: M.cumsum(x, 2),
     "cumprod_bad_dim": lambda M, x: x.cumprod(-3),
     "cumsum__float_into_int": lambda M, x: x.long().cumsum_(0, dtype=M.float32),
+    "cumprod__dtype_mismatch": lambda M, x: x.cumprod_(0, dtype=M.float64),
+    "cumsum__bool": lambda M, x: (x > 1).cumsum_(0),
     "var_int": lambda M, x: M.var(x.long()),
     "std_bool": lambda M, x: M.std(x > 1),
     "var_bad_dim": lambda M, x: M.var(x, 3),

@@ -1,5 +1,7 @@
 """Selection ops vs torch: index_select, masked_select, nonzero, gather, scatter/scatter_/scatter_add,
 take, where, index_add. Values, dtypes, grad_fn names, gradients, new memory, in-place semantics, errors."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -153,6 +155,19 @@ def test_masked_fill_inplace():
     for a, b in zip(res[lib][:3], res[torch][:3]):
         assert_same(a, b)
     assert res[lib][3] == res[torch][3]
+
+
+def test_masked_fill_inplace_on_expanded_tensor_is_allowed():
+    res = []
+    for M in (lib, torch):
+        base = M.tensor([1.0, 5.0, 3.0])
+        x = base.expand(2, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x.masked_fill_(M.tensor([True, False, False]), 9.0)
+        res.append((x, base))
+    assert_same(res[0][0], res[1][0])
+    assert_same(res[0][1], res[1][1])
 
 
 def test_scatter_value_inplace_int_and_leaf_error():
