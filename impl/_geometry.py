@@ -130,3 +130,51 @@ def storage_extent(shape: Sequence[int], strides: Sequence[int], offset: int) ->
     if prod(shape) == 0:
         return 0
     return offset + 1 + sum((sz - 1) * st for sz, st in zip(shape, strides))
+
+
+def stride_order(shape: Sequence[int], stride: Sequence[int]) -> list:
+    """Dimensions innermost first, sorted as TensorIterator / infer_dense_strides sort them: by increasing
+    stride (equal strides: the smaller size inner); a zero stride is ambiguous and stays put."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))
+
+    def should_swap(d0: int, d1: int) -> int:
+        s0, s1 = stride[d0], stride[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    for i in range(1, nd):  # insertion sort that tolerates ambiguous comparisons, like torch's
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def is_non_overlapping_and_dense(shape: Sequence[int], stride: Sequence[int]) -> bool:
+    dims = sorted((d for d in range(len(shape)) if shape[d] >= 2), key=lambda d: stride[d])
+    need = 1
+    for d in dims:
+        if stride[d] != need:
+            return False
+        need *= shape[d]
+    return True
+
+
+def like_strides(shape: Sequence[int], stride: Sequence[int]) -> tuple:
+    """Strides of torch's preserve_format outputs (clone, *_like): a dense input's strides as they are,
+    otherwise dense strides in the input's stride order (infer_dense_strides)."""
+    if is_non_overlapping_and_dense(shape, stride):
+        return tuple(stride)
+    out, acc = [0] * len(shape), 1
+    for d in stride_order(shape, stride):
+        out[d] = acc
+        acc *= shape[d] if shape[d] > 1 else 1
+    return tuple(out)

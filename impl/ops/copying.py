@@ -13,29 +13,9 @@ from ..tensor import Tensor
 from . import _machinery as M
 
 
-def dense_strides(shape: tuple, stride: tuple):
-    """torch's preserve_format: a non-overlapping dense layout keeps its strides; None otherwise."""
-    order = sorted(range(len(shape)), key=lambda d: (stride[d], shape[d]))
-    expected = 1
-    for d in order:
-        if shape[d] == 1:
-            continue
-        if stride[d] != expected:
-            return None
-        expected *= shape[d]
-    out = [0] * len(shape)
-    acc = 1
-    for d in order:  # recompute so that size-1 dims get the strides torch gives them
-        out[d] = acc
-        acc *= max(shape[d], 1)
-    return tuple(out)
-
-
 def _copy_with_strides(src: Tensor, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
-    stride = dense_strides(src._shape, src._stride) if src.numel() else None
-    if stride is None or geo.is_contiguous(src._shape, src._stride):
-        arr = xp.asarray(src._array) if xp is _backend.module_of(src._array) else _transfer(src._array, xp)
-        return Tensor._wrap(xp.array(arr, dtype=dtype.np, copy=True), dtype, dev)
+    """A copy laid out like torch's preserve_format result (clone, to): see _geometry.like_strides."""
+    stride = geo.like_strides(src._shape, src._stride)
     flat = xp.zeros(geo.storage_extent(src._shape, stride, 0), dtype=dtype.np)
     out = Tensor._make(Storage(flat, dev), src._shape, stride, 0, dtype)
     out._array[...] = _transfer(src._array, xp)

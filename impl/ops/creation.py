@@ -266,10 +266,8 @@ def _like(input: Tensor, dtype: Any, device: Any) -> tuple:
 def _filled_like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     """*_like keep the input's layout when it is dense (torch's preserve_format), else contiguous."""
     dt, dev = _like(input, dtype, device)
-    from .copying import dense_strides
-
-    stride = dense_strides(input._shape, input._stride) if input.numel() else None
-    if stride is None or geo.is_contiguous(input._shape, input._stride):
+    stride = geo.like_strides(input._shape, input._stride)
+    if stride == geo.contiguous_strides(input._shape):
         return _filled(input._shape, fill, dt, dev, requires_grad)
     t = empty_strided(input._shape, stride, dtype=dt, device=dev)
     if fill is not None:

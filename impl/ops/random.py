@@ -416,35 +416,9 @@ def _generator(device: Any, generator: Any) -> G.Generator:
     return generator
 
 
-def _stride_perm(shape: tuple, stride: tuple) -> list:
-    """Dimensions innermost first, sorted like TensorIterator / infer_dense_strides: by increasing
-    stride (equal strides: smaller size inner), a zero stride compares as ambiguous and stays put."""
-    nd = len(shape)
-    perm = list(range(nd - 1, -1, -1))
-
-    def should_swap(d0: int, d1: int) -> int:
-        s0, s1 = stride[d0], stride[d1]
-        if s0 == 0 or s1 == 0:
-            return 0
-        if s0 != s1:
-            return -1 if s0 < s1 else 1
-        return 1 if shape[d0] > shape[d1] else 0
-
-    for i in range(1, nd):
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm
-
-
 def _iter_perm(shape: tuple, stride: tuple) -> list:
     """TensorIterator's element order for one output, as a transpose: outermost dimension first."""
-    return _stride_perm(shape, stride)[::-1]
+    return geo.stride_order(shape, stride)[::-1]
 
 
 def _is_contig(t: Tensor) -> bool:
@@ -871,16 +845,6 @@ def _inplace_binop(a: Any, b: Any, fn: Callable) -> Any:
     return fn(a.astype(ct, copy=False), b.astype(ct, copy=False)).astype(a.dtype)
 
 
-def _non_overlapping_and_dense(shape: tuple, stride: tuple) -> bool:
-    dims = sorted((d for d in range(len(shape)) if shape[d] >= 2), key=lambda d: stride[d])
-    need = 1
-    for d in dims:
-        if stride[d] != need:
-            return False
-        need *= shape[d]
-    return True
-
-
 def _empty_like(t: Tensor, dtype: Any, device: Any) -> Tensor:
     """torch's empty_like(preserve_format): a dense input's strides as they are, otherwise dense
     strides in the input's stride order (infer_dense_strides).  The layout decides the fill order."""
@@ -888,14 +852,7 @@ def _empty_like(t: Tensor, dtype: Any, device: Any) -> Tensor:
 
     dt = D.to_dtype(dtype) if dtype is not None else t._dtype
     dev = device if device is not None else t.device
-    shape, stride = t._shape, t._stride
-    if not _non_overlapping_and_dense(shape, stride):
-        out, acc = [0] * len(shape), 1
-        for d in _stride_perm(shape, stride):
-            out[d] = acc
-            acc *= shape[d] if shape[d] > 1 else 1
-        stride = tuple(out)
-    return empty_strided(shape, stride, dtype=dt, device=dev)
+    return empty_strided(t._shape, geo.like_strides(t._shape, t._stride), dtype=dt, device=dev)
 
 
 def _contig_like(t: Tensor) -> Tensor:
