@@ -20,8 +20,13 @@ def _same_dtype(a: Tensor, b: Tensor) -> None:
                            f"{b._dtype.name.replace('float32', 'float').replace('float64', 'double')}")
 
 
+_BOOL_KERNEL = {"mm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "bmm", "dot": "dot"}
+
+
 def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any) -> Tensor:
     M.same_device(name, a, b)
+    if a._dtype is D.bool_:
+        raise NotImplementedError(f"\"{_BOOL_KERNEL.get(name, name)}\" not implemented for 'Bool'")
     if out is not None and isinstance(out, Tensor) and out._dtype is not a._dtype:
         # mm/bmm/dot/mv never cast into out (each with its own message in torch)
         raise RuntimeError(f"Expected out tensor to have dtype {_out_name(a._dtype)}, but got "
@@ -361,6 +366,8 @@ def _expand_shape(input: Tensor, shape: tuple) -> None:
 def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape: tuple, prod_fn: Any,
              grads_fn: Any, beta: Any, alpha: Any, rdt: D.dtype, out: Any, inplace: bool) -> Tensor:
     """beta * input + alpha * prod_fn(a, b) with torch's checks, in-place/out= handling and node."""
+    if rdt is D.bool_ and opname.rstrip("_") != "addr":
+        raise NotImplementedError(f"\"{opname.rstrip('_')}_impl_cpu_\" not implemented for 'Bool'")
     if inplace:
         if input._shape != shape:
             raise RuntimeError(f"Bad in-place call: input tensor size {list(input._shape)} and output tensor size "
@@ -597,7 +604,9 @@ def _cross(input: Tensor, other: Tensor, dim: Any, opname: str, out: Any = None)
     if input._dtype is not other._dtype:
         raise RuntimeError(f"expected scalar type {_dtype_name(input._dtype)} but found {_dtype_name(other._dtype)}")
     if input.dim() != other.dim():
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if input._dtype is D.bool_:
+        raise NotImplementedError("\"linalg_cross\" not implemented for 'Bool'")
     shape = geo.broadcast_shapes(input._shape, other._shape)
     if dim is None:
         import warnings

@@ -321,3 +321,45 @@ def test_addmm_family_random(data):
           [inp, m1, arr((k,))], msg="addmv")
     d = data.draw(st.integers(-2, 2), label="diagonal")
     check(lambda M, x: M.triu(x, d) + M.tril(x, -d), [m1], msg="triu/tril")
+
+
+# ---- result dtype (or error class) for every dtype ---------------------------------------------------
+
+DTYPE_OPS = {
+    "trace": lambda M, d: M.trace(M.ones(2, 2, dtype=d)),
+    "diag": lambda M, d: M.diag(M.ones(2, dtype=d)),
+    "diag2": lambda M, d: M.diag(M.ones(2, 2, dtype=d)),
+    "triu": lambda M, d: M.triu(M.ones(2, 2, dtype=d)),
+    "mm": lambda M, d: M.mm(M.ones(2, 2, dtype=d), M.ones(2, 2, dtype=d)),
+    "bmm": lambda M, d: M.bmm(M.ones(1, 2, 2, dtype=d), M.ones(1, 2, 2, dtype=d)),
+    "mv": lambda M, d: M.mv(M.ones(2, 2, dtype=d), M.ones(2, dtype=d)),
+    "dot": lambda M, d: M.dot(M.ones(2, dtype=d), M.ones(2, dtype=d)),
+    "matmul_3d_1d": lambda M, d: M.matmul(M.ones(2, 2, 2, dtype=d), M.ones(2, dtype=d)),
+    "addmm": lambda M, d: M.addmm(M.ones(2, 2, dtype=d), M.ones(2, 2, dtype=d), M.ones(2, 2, dtype=d)),
+    "addmv": lambda M, d: M.addmv(M.ones(2, dtype=d), M.ones(2, 2, dtype=d), M.ones(2, dtype=d)),
+    "addr": lambda M, d: M.addr(M.ones(2, 2, dtype=d), M.ones(2, dtype=d), M.ones(2, dtype=d)),
+    "addr_mixed": lambda M, d: M.addr(M.ones(2, 2, dtype=d), M.ones(2, dtype=M.int32), M.ones(2, dtype=d)),
+    "baddbmm": lambda M, d: M.baddbmm(M.ones(1, 2, 2, dtype=d), M.ones(1, 2, 2, dtype=d), M.ones(1, 2, 2, dtype=d)),
+    "addbmm": lambda M, d: M.addbmm(M.ones(2, 2, dtype=d), M.ones(1, 2, 2, dtype=d), M.ones(1, 2, 2, dtype=d)),
+    "cross": lambda M, d: M.cross(M.ones(3, dtype=d), M.ones(3, dtype=d), dim=0),
+    "inverse": lambda M, d: M.inverse(M.eye(2, dtype=d)),
+    "svd": lambda M, d: M.svd(M.eye(2, dtype=d)),
+    "outer": lambda M, d: M.outer(M.ones(2, dtype=d), M.ones(2, dtype=M.int32)),
+    "linear": lambda M, d: M.nn.functional.linear(M.ones(2, 3, dtype=d), M.ones(4, 3, dtype=d), M.ones(4, dtype=d)),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
+                                   "bool"])
+def test_result_dtypes(dtype):
+    from tests.helpers import dtype_name, error_kind
+
+    for name, fn in DTYPE_OPS.items():
+        out = []
+        for M in (lib, torch):
+            try:
+                r = fn(M, getattr(M, dtype))
+                out.append(tuple(dtype_name(t.dtype) for t in r) if isinstance(r, tuple) else dtype_name(r.dtype))
+            except Exception as e:  # noqa: BLE001
+                out.append(error_kind(type(e)).__name__)
+        assert out[0] == out[1], f"{name}({dtype}): {out[0]} != torch {out[1]}"
