@@ -1,6 +1,7 @@
 """Shape and stride arithmetic, following torch's algorithms so that stride() and storage_offset() match."""
 from __future__ import annotations
 
+import functools
 from typing import Sequence
 
 
@@ -11,7 +12,8 @@ def prod(xs: Sequence[int]) -> int:
     return n
 
 
-def contiguous_strides(shape: Sequence[int]) -> tuple:
+@functools.lru_cache(maxsize=4096)
+def _contiguous_strides(shape: tuple) -> tuple:
     # torch treats size-0 dims as 1 when computing strides (empty(2, 0, 3).stride() == (3, 3, 1)).
     strides = []
     acc = 1
@@ -19,6 +21,10 @@ def contiguous_strides(shape: Sequence[int]) -> tuple:
         strides.append(acc)
         acc *= max(s, 1)
     return tuple(reversed(strides))
+
+
+def contiguous_strides(shape: Sequence[int]) -> tuple:
+    return _contiguous_strides(tuple(shape))
 
 
 def is_contiguous(shape: Sequence[int], strides: Sequence[int]) -> bool:
@@ -104,6 +110,8 @@ def view_strides(oldshape: Sequence[int], oldstride: Sequence[int], newshape: Se
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
+    if len(shapes) == 2 and tuple(shapes[0]) == tuple(shapes[1]):  # fast path: same shapes
+        return tuple(shapes[0])
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:

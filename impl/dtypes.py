@@ -116,6 +116,11 @@ def _scalar_dtype(x: Any) -> dtype:
 def result_type(*operands: Any) -> dtype:
     """torch.result_type: dimensioned tensors > 0-dim tensors > Python scalars; a weaker class only
     counts when its category is higher (ResultTypeState in torch's TypeProperties.cpp)."""
+    if len(operands) == 2:  # fast path: two dimensioned tensors of one dtype
+        a, b = operands
+        da, db = getattr(a, "_dtype", None), getattr(b, "_dtype", None)
+        if da is not None and da is db and a._shape and b._shape:
+            return da
     dim_r = zero_r = wrapped_r = None
     for o in operands:
         if o is None:

@@ -65,7 +65,10 @@ class Tensor:
         dtype = dtype or D.from_numpy_dtype(arr.dtype)
         if arr.dtype != dtype.np:
             arr = arr.astype(dtype.np)
-        arr = xp.asarray(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
+        if not arr.flags.c_contiguous:
+            arr = xp.asarray(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
+        elif not isinstance(arr, xp.ndarray):  # a NumPy scalar from a full reduction
+            arr = xp.asarray(arr)
         flat = arr.reshape(-1)
         dev = dev or (CPU if xp is np else as_device("cuda"))
         t = cls._make(Storage(flat, dev), arr.shape, geo.contiguous_strides(arr.shape), 0, dtype)

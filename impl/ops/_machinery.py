@@ -60,6 +60,10 @@ def operand_array(x: Any, dtype: D.dtype, xp: Any) -> Any:
 
 
 def same_device(opname: str, *tensors: Any) -> Any:
+    if len(tensors) == 2:  # the common binary case, without building a set
+        a, b = tensors
+        if isinstance(a, Tensor) and (not isinstance(b, Tensor) or a._storage.device == b._storage.device):
+            return a
     devs = {t.device for t in tensors if isinstance(t, Tensor) and t.dim() > 0}
     if len(devs) > 1:
         a, b = sorted(str(d) for d in devs)[:2]
@@ -81,16 +85,20 @@ def errstate():
 def needs_grad(*inputs: Any) -> bool:
     if not grad_mode.is_grad_enabled():
         return False
-    return any(isinstance(t, Tensor) and t._requires_grad for t in inputs)
+    for t in inputs:
+        if isinstance(t, Tensor) and t._requires_grad:
+            return True
+    return False
 
 
 def record(out: Tensor, name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Tensor] = ()) -> Tensor:
     """Attach a `name` node to `out` if any tensor input requires grad (and grad mode is on)."""
+    if not needs_grad(*inputs):  # the no-autograd fast path: nothing to build
+        return out
     tensors = [t if isinstance(t, Tensor) else None for t in inputs]
-    if needs_grad(*tensors):
-        out._grad_fn = make_node(name, tensors, backward, saved, outputs=[out])
-        out._requires_grad = True
-        out._output_nr = 0
+    out._grad_fn = make_node(name, tensors, backward, saved, outputs=[out])
+    out._requires_grad = True
+    out._output_nr = 0
     return out
 
 
