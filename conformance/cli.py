@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import multiprocessing as mp
+import json
 import os
 import secrets
+import signal
 import sys
+import threading
 import time
-import traceback
 from collections import Counter
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 BAD = ("fail", "stale", "error")
 
@@ -28,7 +28,17 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--impl", default="impl", help="importable torch-like module under test (default: impl)")
     r.add_argument("--out", default="reports/latest", help="output directory (default: reports/latest)")
     r.add_argument("--seed", type=int, default=None, help="base seed (ci default 0; dev/thorough: random)")
-    r.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4), help="worker processes")
+    r.add_argument("--jobs", type=int, default=min(os.cpu_count() or 1, 4),
+                   help="worker processes (0: run in this process, no crash isolation; for a debugger)")
+    r.add_argument("--shard", default=None, metavar="I/N",
+                   help="run only shard I of N (every N-th op, deterministic); merge the shards' results "
+                        "with `python -m conformance report A B --out DIR`")
+    r.add_argument("--example-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="one example running longer is interrupted, or its worker killed, and recorded as "
+                        "'timed out' (default 60)")
+    r.add_argument("--memory-limit", type=float, default=None, metavar="GIB",
+                   help="address space a worker may add beyond its start-up footprint (RLIMIT_AS); a runaway "
+                        "allocation is recorded as 'out of memory' (default 8 on cpu, none on cuda; 0: none)")
     r.add_argument("--specs", default=None, help="specs directory (default: the repository's specs/)")
     r.add_argument("--no-html", action="store_true", help="skip rendering index.html")
     r.add_argument("-q", "--quiet", action="store_true", help="only the summary")
@@ -67,55 +77,64 @@ def _csv(s: str) -> list[str]:
     return [x.strip() for x in s.split(",") if x.strip()]
 
 
-# ------------------------------------------------------------------------------------- workers
-
-_ENV: Any = None
-
-
-def _init_worker(impl: str, profile: str, device: str, seed: int, specs: str | None, checks: list[str]) -> None:
-    import warnings
-
-    warnings.simplefilter("ignore")  # torch/NumPy warnings on edge inputs are expected noise here
-    from . import catalog, engine, profiles
-
-    global _ENV
-    cat = catalog.load(specs) if specs else catalog.load()
-    _ENV = (engine.Env(cat, impl, profiles.get(profile), device, seed), checks)
-
-
-def _run_op(name: str) -> tuple[str, list[dict[str, Any]], float]:
-    from . import engine
-
-    env, checks = _ENV
-    op = env.catalog.ops[name]
-    t0 = time.perf_counter()
-    only = (lambda c, o: c.name in checks) if checks else None
-    try:
-        recs = list(engine.run_op(env, op, only))
-    except Exception:  # noqa: BLE001 - an engine bug must not lose the other ops
-        recs = [{"op": op.name, "group": op.group, "check": "engine", "oracle": "torch", "dtype": None,
-                 "device": env.device, "status": "error", "reason": "engine crashed on this op",
-                 "examples": 0, "detail": {"traceback": traceback.format_exc()[-4000:]}, "repro": None,
-                 "seeds": list(op.seeds), "spec": op.name, "duration_s": 0.0}]
-    return name, recs, time.perf_counter() - t0
-
-
-def _results(names: list[str], init_args: tuple, jobs: int) -> Iterator[tuple[str, list[dict[str, Any]], float]]:
-    if jobs <= 1 or len(names) <= 1:
-        _init_worker(*init_args)
-        for n in names:
-            yield _run_op(n)
-        return
-    # spawn: JAX is multithreaded and must not be forked; each worker builds its own runners
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=init_args) as pool:
-        yield from pool.imap(_run_op, names, chunksize=1)
-
-
 # ------------------------------------------------------------------------------------- run
 
+
+class RunInterrupted(Exception):
+    """Raised inside the results writer on Ctrl-C / SIGTERM so the footer says why the run stopped."""
+
+
+_STOP_SIGNALS = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+
+
+class _Stop:
+    """First SIGINT/SIGTERM/SIGHUP: finish cleanly at the next tick (no torn line in results.jsonl).
+    A second one: stop right now (KeyboardInterrupt)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> "_Stop":
+        if threading.current_thread() is threading.main_thread():
+            for s in _STOP_SIGNALS:
+                self._old[s] = signal.signal(s, self._handler)
+        return self
+
+    def _handler(self, signum: int, frame: Any) -> None:  # noqa: ARG002
+        if self.signum is not None:
+            raise KeyboardInterrupt
+        self.signum = signum
+        try:  # os.write: print() is not safe inside a signal handler
+            os.write(2, f"\n{signal.Signals(signum).name}: stopping; writing what has run so far "
+                        "(once more to stop right away)\n".encode())
+        except OSError:
+            pass
+
+    def __exit__(self, *exc: Any) -> None:
+        for s, old in self._old.items():
+            signal.signal(s, old)
+
+    def __call__(self) -> bool:
+        return self.signum is not None
+
+
+def _shard(spec: str | None, ops: list) -> tuple[list, str | None]:
+    """``--shard i/n``: every n-th op of the selection (catalog order), starting at the i-th (1-based).
+    Deterministic, so n machines with the same catalog split it without overlap or gaps."""
+    if not spec:
+        return ops, None
+    try:
+        i, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise SystemExit(f"--shard wants i/n (like 2/4), got {spec!r}") from None
+    if not 1 <= i <= n:
+        raise SystemExit(f"--shard {spec}: need 1 <= i <= n")
+    return ops[i - 1::n], f"{i}/{n}"
+
+
 def run(args: argparse.Namespace, argv: list[str]) -> int:
-    from . import catalog, profiles
+    from . import catalog, profiles, workers
     from .results import ResultWriter, collect_versions
 
     if args.device == "cuda":
@@ -126,55 +145,166 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     prof = profiles.get(args.profile)
     seed = args.seed if args.seed is not None else (0 if prof.derandomize else secrets.randbelow(2**31))
     cat = catalog.load(args.specs) if args.specs else catalog.load()
-    ops = cat.select(_csv(args.ops))
+    ops, shard = _shard(args.shard, cat.select(_csv(args.ops)))
     checks = _csv(args.checks)
     unknown = [c for c in checks if c not in catalog.CHECKS]
     if unknown:
         print(f"unknown check(s) {unknown}; known: {list(catalog.CHECKS)}", file=sys.stderr)
         return 2
+    # CUDA reserves huge virtual address ranges, which RLIMIT_AS counts: no limit there unless asked.
+    mem = args.memory_limit if args.memory_limit is not None else (
+        0.0 if args.device == "cuda" else workers.DEFAULT_MEMORY_LIMIT_GIB)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     results_path = out / "results.jsonl"
-    header = {"versions": collect_versions(), "seed": seed, "profile": prof.name, "device": args.device,
-              "impl": args.impl, "argv": ["python", "-m", "conformance"] + argv, "jobs": args.jobs,
-              "ops": [o.name for o in ops]}
-    print(f"conformance: {len(ops)} ops, impl={args.impl}, profile={prof.name}, device={args.device}, "
-          f"seed={seed}, jobs={args.jobs} -> {results_path}", flush=True)
+    html = None if args.no_html else out / "index.html"
+    rerun = ["python", "-m", "conformance"] + _with_seed(argv, seed)
+    header = {"versions": collect_versions(), "seed": seed, "profile": prof.name,
+              "derandomized": prof.derandomize, "device": args.device, "impl": args.impl,
+              "argv": ["python", "-m", "conformance"] + argv, "rerun": " ".join(rerun), "jobs": args.jobs,
+              "shard": shard, "example_timeout_s": args.example_timeout, "memory_limit_gib": mem or None,
+              "record_timeout_s": prof.record_timeout_s, "ops": [o.name for o in ops]}
+    print(f"conformance: {len(ops)} ops{f' (shard {shard})' if shard else ''}, impl={args.impl}, "
+          f"profile={prof.name}, device={args.device}, seed={seed}, jobs={args.jobs} -> {results_path}", flush=True)
+    cfg = workers.Config(impl=args.impl, profile=prof.name, device=args.device, seed=seed, specs=args.specs,
+                         checks=checks, ops=[o.name for o in ops], example_timeout=args.example_timeout,
+                         memory_limit_gib=mem, record_timeout=float(prof.record_timeout_s))
     t0 = time.perf_counter()
     totals: Counter = Counter()
     bad: list[dict[str, Any]] = []
-    with ResultWriter(results_path, header) as w:
-        try:
-            importlib.import_module(args.impl)
-        except Exception as e:  # noqa: BLE001
-            w.write({"op": "(import)", "group": "harness", "check": "import", "oracle": "self", "dtype": None,
-                     "device": args.device, "status": "error", "reason": f"cannot import {args.impl!r}: {e!r}",
-                     "examples": 0, "detail": {"traceback": traceback.format_exc()[-4000:]}, "repro": None,
-                     "seeds": [], "spec": None, "duration_s": 0.0})
-            print(f"error: cannot import the library under test {args.impl!r}: {e!r}", file=sys.stderr)
-            totals["error"] += 1
-            ops = []
-        init = (args.impl, prof.name, args.device, seed, args.specs, checks)
-        for i, (name, recs, secs) in enumerate(_results([o.name for o in ops], init, args.jobs), 1):
-            c = Counter(r["status"] for r in recs)
-            totals.update(c)
-            for r in recs:
-                w.write(r)
-                if r["status"] in BAD:
-                    bad.append(r)
-            if not args.quiet:
-                flag = "  <-- " + ", ".join(f"{c[s]} {s}" for s in BAD if c[s]) if any(c[s] for s in BAD) else ""
-                counts = ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
-                print(f"[{i:3}/{len(ops)}] {name:16} {secs:6.1f}s  {counts}{flag}", flush=True)
+    finished: list[str] = []
+    in_flight: list[str] = []
+    stopped: int | None = None
+    pool = None
+    try:
+        with _Stop() as stop, ResultWriter(results_path, header) as w:
+            if args.jobs <= 0:
+                events = workers.run_in_process(cfg, cfg.ops)
+            else:
+                pool = workers.WorkerPool(cfg, args.jobs, should_stop=stop, logdir=out / "worker-logs")
+                events = pool.events(cfg.ops)
+            try:
+                for ev in events:
+                    if ev.kind == "record":
+                        r = ev.record
+                        w.write(r)
+                        totals[r["status"]] += 1
+                        if r["status"] in BAD:
+                            bad.append(r)
+                    elif ev.kind == "op":
+                        finished.append(ev.op)
+                        if not args.quiet:
+                            _progress(len(finished), len(ops), ev.op, ev.secs, ev.counts)
+                    elif ev.kind == "note":
+                        if not args.quiet:
+                            print(f"  ! {ev.text}", flush=True)
+                    elif ev.kind == "fatal":
+                        r = {"op": "(import)", "group": "harness", "check": "import", "oracle": "self",
+                             "dtype": None, "device": args.device, "status": "error",
+                             "reason": f"the workers cannot start: {ev.text}", "examples": 0,
+                             "detail": dict(ev.record or {}), "repro": None, "seeds": [], "spec": None,
+                             "duration_s": 0.0}
+                        w.write(r)
+                        totals["error"] += 1
+                        bad.append(r)
+                        print(f"error: {r['reason']}", file=sys.stderr)
+                        break
+                    if stop():
+                        break
+                if stop():
+                    stopped = stop.signum
+                    in_flight = pool.busy() if pool else []
+                    raise RunInterrupted(f"interrupted by {signal.Signals(stopped).name} after "
+                                         f"{len(finished)} of {len(ops)} ops")
+            except KeyboardInterrupt:
+                stopped = stop.signum or signal.SIGINT
+                in_flight = pool.busy() if pool else []
+                raise RunInterrupted(f"interrupted by {signal.Signals(stopped).name} after "
+                                     f"{len(finished)} of {len(ops)} ops") from None
+            finally:
+                if pool is not None:
+                    pool.close()
+    except (RunInterrupted, KeyboardInterrupt):
+        stopped = stopped or signal.SIGINT
     elapsed = time.perf_counter() - t0
-    if not args.no_html:
+    if stopped is None and args.jobs > 1:
+        _catalog_order(results_path, [o.name for o in ops])
+    if html is not None:
         try:
             from .report import render_html
-            render_html([str(results_path)], str(out / "index.html"))
+            render_html([str(results_path)], str(html))
         except Exception as e:  # noqa: BLE001 - the results file is the source of truth; say and go on
             print(f"warning: could not render HTML: {type(e).__name__}: {e}", file=sys.stderr)
-    _summary(totals, bad, elapsed, results_path, None if args.no_html else out / "index.html")
+            html = None
+    _summary(totals, bad, elapsed, results_path, html)
+    print(f"seed:    {seed} (rerun: {' '.join(rerun)})")
+    if pool is not None and (pool.crashes or pool.timeouts):
+        print(f"workers: {pool.crashes} crashed, {pool.timeouts} timed out (recorded as errors)")
+    if stopped is not None:
+        left = [o.name for o in ops if o.name not in set(finished)]
+        print(f"\nINTERRUPTED ({signal.Signals(stopped).name}) after {len(finished)} of {len(ops)} ops; "
+              f"the results and the report above are partial (marked incomplete).")
+        for b in in_flight:
+            print(f"  was running: {b}")
+        if left:
+            print(f"  not finished ({len(left)}): {', '.join(left[:30])}{' ...' if len(left) > 30 else ''}")
+        return _STOP_SIGNALS.get(stopped, 130)
     return 1 if any(totals[s] for s in BAD) else 0
+
+
+def _with_seed(argv: list[str], seed: int) -> list[str]:
+    """The run's command line with ``--seed`` set to the seed actually used."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--seed":
+            skip = True
+            continue
+        if a.startswith("--seed="):
+            continue
+        out.append(a)
+    return out + ["--seed", str(seed)]
+
+
+def _progress(i: int, n: int, name: str, secs: float, c: Counter) -> None:
+    flag = "  <-- " + ", ".join(f"{c[s]} {s}" for s in BAD if c[s]) if any(c[s] for s in BAD) else ""
+    counts = ", ".join(f"{k} {s}" for s, k in sorted(c.items()))
+    print(f"[{i:3}/{n}] {name:16} {secs:6.1f}s  {counts}{flag}", flush=True)
+
+
+def _catalog_order(path: Path, order: list[str]) -> None:
+    """Workers finish ops out of order; once a run is complete, put its records back in catalog order
+    (stable, header first, footer last) so the report lists ops as the catalog does.  The file is
+    replaced atomically; lines are only parsed as JSON to find the op, never changed."""
+    try:
+        lines = path.read_bytes().splitlines(keepends=True)
+    except OSError:
+        return
+    if len(lines) < 3 or not lines[-1].endswith(b"\n"):
+        return
+    rank = {name: i for i, name in enumerate(order)}
+
+    def key(item: tuple[int, bytes]) -> tuple[int, int]:
+        i, line = item
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return (len(order), i)
+        if not isinstance(obj, dict) or obj.get("kind", "result") != "result":
+            return (-1, i) if i == 0 else (len(order) + 1, i)
+        return (rank.get(obj.get("op"), len(order)), i)
+
+    body = [line for _, line in sorted(enumerate(lines), key=key)]
+    if body == lines:
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.writelines(body)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def _summary(totals: Counter, bad: list[dict[str, Any]], elapsed: float, results: Path, html: Path | None) -> None:

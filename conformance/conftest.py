@@ -4,5 +4,6 @@ from conformance.pytest_plugin import (  # noqa: F401 - hooks and fixtures are f
     pytest_addoption,
     pytest_configure,
     pytest_generate_tests,
+    pytest_report_header,
     pytest_sessionfinish,
 )

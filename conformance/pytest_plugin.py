@@ -2,7 +2,11 @@
 
 Each test runs every dtype bucket through the engine, streams the records to a results file and maps
 the outcome: fail/stale/error -> failed; declared gap/divergence only -> xfailed (with the reason);
-nothing applicable -> skipped (with the reason); else passed.  Options (or environment variables):
+nothing applicable -> skipped (with the reason); else passed.  As in `conformance run`, the first failing
+example of a record is rerun once: a check that fails and then passes on the same example is an error
+with reason "flaky: ..." and ``detail.flaky = true``.  A test that crashes its process is reported by
+pytest-xdist ("worker crashed"; the worker is replaced); `conformance run` records such crashes, hangs
+and memory exhaustion per record (see conformance/workers.py).  Options (or environment variables):
   --conformance-impl      CONFORMANCE_IMPL      module under test (default impl)
   --conformance-profile   CONFORMANCE_PROFILE   ci | dev | thorough (default ci)
   --conformance-ops       CONFORMANCE_OPS       comma-separated ops/groups (default all)
@@ -101,6 +105,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KEY] = _Session(config)
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """The conformance seed and profile, so a failing CI run can be rerun with the same examples."""
+    return (f"conformance: impl={_opt(config, 'impl')} profile={_opt(config, 'profile')} "
+            f"seed={_opt(config, 'seed')} (--conformance-seed) results={_opt(config, 'results')}")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     sess = session.config.stash.get(_KEY, None)
     if sess is not None:
@@ -111,8 +121,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def conformance_run(request: pytest.FixtureRequest):
     """Run one op x check x oracle over its dtype buckets, record, and translate to a pytest outcome."""
-    from . import engine
     from .checks import REGISTRY
+    from .workers import OpRunner
 
     sess = request.config.stash[_KEY]
     sess.start()
@@ -121,7 +131,9 @@ def conformance_run(request: pytest.FixtureRequest):
         op_name, check_name, oracle = case
         env = sess.env
         op, check = env.catalog.ops[op_name], REGISTRY[check_name]
-        recs = [engine.run_record(env, op, check, oracle, d) for d in check.buckets(op)]
+        # OpRunner.run_record = engine.run_record + the flaky rerun (no worker: no crash isolation here)
+        runner = OpRunner(env, [check_name], lambda msg: None, announce=False)
+        recs = [runner.run_record(op, check, oracle, d) for d in check.buckets(op)]
         for r in recs:
             sess.writer.write(r)
         bad = [r for r in recs if r["status"] in ("fail", "stale", "error")]
