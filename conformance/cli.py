@@ -1,5 +1,12 @@
 """`python -m conformance run|report|list`: the command line.  Subcommand dispatch lives here only;
-`report` calls into conformance.report."""
+`report` calls into conformance.report.
+
+`run` hands ops to worker processes (conformance/workers.py) and writes every record to results.jsonl
+as it arrives, so nothing that ran is lost: an op that crashes, hangs or exhausts memory becomes an
+error record ("crashed: ...", "timed out: ...", "out of memory: ...") and the run goes on; Ctrl-C or
+SIGTERM stops cleanly (footer marked incomplete, partial report rendered, exit 130 / 143); after a
+kill -9 the file still reads back and `report` renders it marked incomplete.  The seed is printed,
+stored in the header and shown in the report; `--seed N` reruns it; `--shard i/n` splits the ops."""
 from __future__ import annotations
 
 import argparse
@@ -98,7 +105,8 @@ class _Stop:
     def __enter__(self) -> "_Stop":
         if threading.current_thread() is threading.main_thread():
             for s in _STOP_SIGNALS:
-                self._old[s] = signal.signal(s, self._handler)
+                if signal.getsignal(s) is not signal.SIG_IGN:  # nohup: SIGHUP stays ignored
+                    self._old[s] = signal.signal(s, self._handler)
         return self
 
     def _handler(self, signum: int, frame: Any) -> None:  # noqa: ARG002
