@@ -262,8 +262,23 @@ def test_kill_9_leaves_a_readable_partial_run(lab: Path, tmp_path: Path) -> None
     assert not any(_alive(pid) for pid in worker_pids), "orphaned workers still running"
 
 
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_interrupt_writes_partial_results_and_report(lab: Path, tmp_path: Path, sig: int, code: int) -> None:
+def test_sigterm_and_sighup_stop_like_ctrl_c() -> None:
+    """SIGTERM/SIGHUP take the SIGINT path below (one handler); here only the wiring, in this process."""
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)):
+        before = signal.getsignal(sig)
+        with cli._Stop() as stop:
+            assert not stop()
+            os.kill(os.getpid(), sig)
+            time.sleep(0.05)  # the handler runs in the main thread at the next bytecode
+            assert stop() and stop.signum == sig and cli._STOP_SIGNALS[sig] == code
+            with pytest.raises(KeyboardInterrupt):  # a second signal stops right away
+                os.kill(os.getpid(), sig)
+                time.sleep(0.05)
+        assert signal.getsignal(sig) == before
+
+
+def test_ctrl_c_writes_partial_results_and_report(lab: Path, tmp_path: Path) -> None:
+    sig, code = signal.SIGINT, 130
     out = tmp_path / "out"
     proc = subprocess.Popen(_cmd(lab, "slow", out, "--jobs", "1"), cwd=lab, env=_env(lab, FAKELIB_SLOW="0.1"),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
