@@ -379,26 +379,36 @@ def _repro(env: Any, check: Any, oracle: str, ctx: Any, ex: Any) -> str:
 def _copy_example(ex: Any) -> Any:
     """A copy of an example for the flaky rerun, so a library that writes into its inputs cannot
     change the rerun.  Only NumPy buffers are copied (a third of the cost of a deepcopy); everything
-    else is an immutable value or a sentinel compared with ``is``; the op spec is shared."""
+    else is an immutable value or a sentinel compared with ``is``; the op spec is shared.  Identity is
+    preserved: an argument that appears twice (``out=`` aliasing an input) is still one object."""
     try:
         import numpy as np
 
         from .strategies import NdArray, TensorArg
 
-        def dup(v: Any) -> Any:
-            if isinstance(v, TensorArg):
-                return dataclasses.replace(v, array=np.array(v.array, copy=True), base=np.array(v.base, copy=True))
-            if isinstance(v, NdArray):
-                return dataclasses.replace(v, array=np.array(v.array, copy=True))
-            if isinstance(v, list):
-                return [dup(x) for x in v]
-            if isinstance(v, np.ndarray):
-                return v.copy()
-            return v  # plain values, dtypes, and sentinels such as OMIT (compared with `is`)
+        memo: dict[int, Any] = {}
 
-        return dataclasses.replace(ex, values={k: dup(v) for k, v in ex.values.items()},
-                                   jax_values={k: dup(v) for k, v in ex.jax_values.items()},
-                                   extra={k: dup(v) for k, v in ex.extra.items()})
+        def dup(v: Any) -> Any:
+            if id(v) in memo:
+                return memo[id(v)]
+            if isinstance(v, TensorArg):
+                c = dataclasses.replace(v, array=dup(v.array), base=dup(v.base))
+            elif isinstance(v, NdArray):
+                c = dataclasses.replace(v, array=dup(v.array))
+            elif isinstance(v, list):
+                c = [dup(x) for x in v]
+            elif isinstance(v, tuple):
+                c = tuple(dup(x) for x in v)
+            elif isinstance(v, dict):
+                c = {k: dup(x) for k, x in v.items()}
+            elif isinstance(v, np.ndarray):
+                c = v.copy()
+            else:
+                return v  # plain values, dtypes, and sentinels such as OMIT (compared with `is`)
+            memo[id(v)] = c
+            return c
+
+        return dataclasses.replace(ex, values=dup(ex.values), jax_values=dup(ex.jax_values), extra=dup(ex.extra))
     except Exception:  # noqa: BLE001 - an uncopyable example is simply not rerun
         return None
 

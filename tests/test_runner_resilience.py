@@ -297,3 +297,22 @@ def test_ctrl_c_writes_partial_results_and_report(lab: Path, tmp_path: Path) -> 
     assert rs.runs[0].bad_lines == 0 and not rs.runs[0].truncated
     html = (out / "index.html").read_text()
     assert "INCOMPLETE RUN" in html
+
+
+def test_flaky_rerun_copy_keeps_aliasing_and_sentinels() -> None:
+    """The rerun's copy must be the same example: an input passed twice (out= aliasing x) stays one
+    object, OMIT stays OMIT, buffers are fresh (a library writing into them cannot change the rerun)."""
+    import numpy as np
+
+    from conformance import layouts, strategies, workers
+
+    base = np.arange(6.0).reshape(2, 3)
+    x = strategies.TensorArg(base, base, layouts.CONTIGUOUS, "float64")
+    ex = strategies.Example(op=object(), dtype="float64", values={"x": x, "alpha": strategies.OMIT, "n": 3},
+                            extra={"out": x, "seed": 7})
+    c = workers._copy_example(ex)
+    assert c.op is ex.op and c.values["alpha"] is strategies.OMIT and c.values["n"] == 3
+    assert c.extra["out"] is c.values["x"] and c.values["x"] is not x  # aliasing kept, object fresh
+    assert c.values["x"].array is c.values["x"].base and not np.shares_memory(c.values["x"].base, base)
+    base[0, 0] = 100.0
+    assert c.values["x"].array[0, 0] == 0.0
