@@ -27,18 +27,23 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "accumulation": ("torch",),
     "retain_graph": ("torch",),
     "errors": ("torch",),
+    # random ops: the library alone ("self"), torch only as a control that the draw is not degenerate
+    "range": ("self",),
+    "determinism": ("self",),
+    "distribution": ("self",),
+    "stream": ("torch",),          # opt-in (spec `stream = true`): bit-identical to torch after manual_seed
 }
 
 # Argument kinds -> the parameters each accepts (beyond the common ones).  strategies.py implements
 # every kind listed here; tests/test_engine_catches_bugs.py asserts that they agree.
 _TENSOR = {"dtype", "domain", "shape", "with", "chain", "min_dims", "max_dims", "min_side", "max_side",
-           "layouts", "grad", "scalar"}
+           "layouts", "grad", "scalar", "structure", "near", "size3", "broadcast", "requires_grad"}
 KINDS: dict[str, set[str]] = {
     "tensor": _TENSOR,
     "broadcast_tensor": _TENSOR,   # = tensor with shape="broadcast"
     "matrix": _TENSOR,             # = tensor with shape="matrix"; chain=<name> makes rows = chain's cols
-    "scalar": {"category", "domain", "min", "max"},
-    "int": {"min", "max"},
+    "scalar": {"category", "domain", "min", "max", "above"},
+    "int": {"min", "max", "above"},
     "bool": set(),
     "dim": {"of", "extra"},
     "dims": {"of"},
@@ -56,15 +61,30 @@ KINDS: dict[str, set[str]] = {
     "arange_step": {"start", "end", "max_count"},
     "mask": {"of"},
     "k": {"of", "for_dim"},
+    "index_tensor": {"of", "for_dim", "mode", "dtype", "layouts"},
+    "tensors": {"mode", "dtype", "domain", "min_dims", "max_dims", "min_count", "max_count", "legacy_empty",
+                "layouts"},
+    "choice": {"values"},
+    "resize_shape": {"of"},
 }
 COMMON_ARG_KEYS = {"name", "kind", "optional", "splat", "requires"}
 DOMAINS = ("any", "finite", "moderate", "small", "positive", "nonneg", "unit", "nonzero", "small_nonneg")
-SHAPES = ("any", "same", "broadcast", "matrix", "vector", "matmul")
+SHAPES = ("any", "same", "broadcast", "matrix", "vector", "matmul",
+          # derived from several tensors named by `with = [a, b]` (add `broadcast = true` for an
+          # input that only has to broadcast to it): bmm's right operand, and the results of
+          # mm/mv/bmm (np.matmul), an outer product, and a batch-summed bmm (addbmm)
+          "bmm", "mm_result", "outer_result", "bmm_sum_result")
+STRUCTURES = ("invertible", "separated_sv")
+INDEX_MODES = ("select", "gather", "scatter", "take")
+POSTS = ("svd", "sort")
+DISTS = ("uniform", "normal", "randint", "permutation")
 LAYOUTS = ("contiguous", "transposed", "strided", "offset", "expanded")
 RETURNS = ("new", "view", "view_or_copy", "inplace", "value")
 OP_KEYS = {"torch", "impl", "jax", "jax_reason", "jax_args", "jax_kwargs", "dtypes", "args", "kwargs",
            "returns", "inplace", "out", "differentiable", "tolerance", "grad_tolerance", "divergences",
-           "skip", "errors", "seeds", "doc"}
+           "skip", "errors", "seeds", "doc", "outputs", "ties", "post", "random", "stream"}
+#: arg fields that name another argument (validated; strategies draw the named one first)
+REF_KEYS = ("of", "with", "chain", "for_dim", "start", "end", "near", "above")
 
 
 class SpecError(ValueError):
@@ -107,6 +127,25 @@ class ErrorCase:
 
 
 @dataclass(frozen=True)
+class OutputSpec:
+    """One element of a tuple result (max(dim), topk, svd...).  `index_of`/`dim` name the input and
+    the dim an index output points into: with `ties` declared, differing indices that select the same
+    values are accepted."""
+    name: str
+    index_of: str | None = None
+    dim: str | None = None
+
+
+@dataclass(frozen=True)
+class RandomSpec:
+    """A random op: values are never compared with torch, only their support, determinism under
+    manual_seed and distribution.  Parameters are numbers or argument names (read from the example)."""
+    dist: str                       # uniform | normal | randint | permutation
+    sample: str                     # the argument enlarged for the distribution test
+    params: dict[str, Any] = field(default_factory=dict)   # low/high (uniform, randint), mean/std (normal)
+
+
+@dataclass(frozen=True)
 class Gap:
     op: str
     check: str
@@ -144,6 +183,11 @@ class OpSpec:
     errors: tuple[ErrorCase, ...]
     seeds: tuple[str, ...]
     source: str
+    outputs: tuple[OutputSpec, ...] = ()
+    ties: str | None = None
+    post: str | None = None
+    random: RandomSpec | None = None
+    stream: bool = False
 
     @property
     def all_args(self) -> tuple[ArgSpec, ...]:
@@ -252,10 +296,17 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
     if len(set(names)) != len(names):
         raise _fail(where, f"duplicate argument names {names}")
     for a in args + kwargs:
-        for ref_key in ("of", "with", "chain", "for_dim", "start", "end", "requires"):
+        for ref_key in REF_KEYS + ("requires",):
             ref = a.requires if ref_key == "requires" else a.get(ref_key)
-            if isinstance(ref, str) and ref not in names:
-                raise _fail(where, f"argument {a.name!r}: {ref_key}={ref!r} names no argument ({names})")
+            for r in (ref if isinstance(ref, list) else [ref]):
+                if isinstance(r, str) and r not in names:
+                    raise _fail(where, f"argument {a.name!r}: {ref_key}={r!r} names no argument ({names})")
+        if a.get("structure") is not None and a.get("structure") not in STRUCTURES:
+            raise _fail(where, f"unknown structure {a.get('structure')!r}; known: {STRUCTURES}")
+        if a.kind == "index_tensor" and a.get("mode", "select") not in INDEX_MODES:
+            raise _fail(where, f"unknown index_tensor mode {a.get('mode')!r}; known: {INDEX_MODES}")
+        if a.kind == "choice" and not (isinstance(a.get("values"), list) and a.get("values")):
+            raise _fail(where, f"argument {a.name!r}: choice needs a non-empty list `values`")
     returns = raw.get("returns", "new")
     if returns not in RETURNS:
         raise _fail(where, f"returns must be one of {RETURNS}")
@@ -291,6 +342,37 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
     for s in raw.get("seeds", []):
         if not (isinstance(s, str) and len(s) == 3 and s.isdigit()):
             raise _fail(where, f"seed {s!r} must be a 3-digit seed-note prefix like \"001\"")
+    outputs = []
+    for o in raw.get("outputs", []):
+        o = {"name": o} if isinstance(o, str) else o
+        if not isinstance(o, dict) or set(o) - {"name", "index_of", "dim"} or not o.get("name"):
+            raise _fail(where, f"output {o!r} must be a name or {{name, index_of, dim}}")
+        for ref in (o.get("index_of"), o.get("dim")):
+            if ref is not None and ref not in names:
+                raise _fail(where, f"output {o['name']!r} refers to {ref!r}, not an argument ({names})")
+        outputs.append(OutputSpec(o["name"], o.get("index_of"), o.get("dim")))
+    ties = raw.get("ties")
+    if ties is not None and not (isinstance(ties, str) and ties and any(o.index_of for o in outputs)):
+        raise _fail(where, "ties must be a reason (text) and needs an output with index_of")
+    post = raw.get("post")
+    if post is not None and post not in POSTS:
+        raise _fail(where, f"unknown post {post!r}; known: {POSTS}")
+    rnd = None
+    if "random" in raw:
+        r = dict(raw["random"])
+        dist, sample = r.pop("dist", None), r.pop("sample", None)
+        if dist not in DISTS or sample not in names:
+            raise _fail(where, f"random needs dist (one of {DISTS}) and sample (an argument name)")
+        allowed = {"uniform": {"low", "high"}, "normal": {"mean", "std"}, "randint": {"low", "high"},
+                   "permutation": set()}[dist]
+        if set(r) - allowed:
+            raise _fail(where, f"random dist {dist!r} takes {sorted(allowed)}, not {sorted(set(r) - allowed)}")
+        for k, v in r.items():
+            if isinstance(v, str) and v not in names:
+                raise _fail(where, f"random {k}={v!r} names no argument ({names})")
+        rnd = RandomSpec(dist, sample, r)
+    if raw.get("stream") and rnd is None:
+        raise _fail(where, "stream = true only applies to random ops")
     torch_path = raw["torch"]
     return OpSpec(
         name=name, group=group, torch=torch_path, impl=raw.get("impl", torch_path),
@@ -300,7 +382,7 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
         out=bool(raw.get("out", False)), differentiable=bool(raw.get("differentiable", False)),
         tolerance=_tol(where, raw.get("tolerance", {})), grad_tolerance=_tol(where, raw.get("grad_tolerance", {})),
         divergences=tuple(divs), skip=skip, errors=tuple(errors), seeds=tuple(raw.get("seeds", [])),
-        source=source,
+        source=source, outputs=tuple(outputs), ties=ties, post=post, random=rnd, stream=bool(raw.get("stream")),
     )
 
 

@@ -149,10 +149,16 @@ def _search(env: Env, ctx: Ctx, check: Check, strategy: st.SearchStrategy, max_e
 def describe(ex: Example) -> dict[str, Any]:
     """A JSON-safe summary of an example for the report (repro holds the exact values)."""
     out: dict[str, Any] = {}
+
+    def tensor(v: TensorArg) -> dict[str, Any]:
+        return {"shape": list(v.shape), "dtype": v.dtype, "layout": v.layout.name,
+                "values": repr(v.array.tolist())[:300]}
+
     for name, v in ex.values.items():
         if isinstance(v, TensorArg):
-            out[name] = {"shape": list(v.shape), "dtype": v.dtype, "layout": v.layout.name,
-                         "values": repr(v.array.tolist())[:300]}
+            out[name] = tensor(v)
+        elif isinstance(v, list) and v and all(isinstance(x, TensorArg) for x in v):
+            out[name] = [tensor(x) for x in v]
         elif isinstance(v, NdArray):
             out[name] = {"ndarray_shape": list(v.array.shape), "dtype": v.array.dtype.name}
         else:
@@ -191,6 +197,8 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         return done(status="skip", reason=f"profile {env.profile.name!r} runs the JAX oracle on {', '.join(jd)} "
                                           "only (JAX compiles per shape and dtype); torch covers this dtype")
     budget = env.profile.jax_examples if oracle == "jax" else env.profile.max_examples
+    if check.budget is not None:
+        budget = check.budget(env.profile)
 
     gap = env.catalog.gap_for(op.name, check.name, oracle, dtype, env.impl_name)
     div = op.divergence_for(check.name, oracle, dtype)

@@ -41,17 +41,21 @@ def array_src(a: np.ndarray) -> str:
     return f"np.array({py_src(a.tolist())}, dtype=np.{a.dtype.name})"
 
 
-def value_src(v: Any, grad: bool = False) -> str:
+def value_src(v: Any, grad: bool | frozenset[str] = False, name: str = "") -> str:
     if isinstance(v, TensorArg):
         src = f"m.tensor({array_src(v.base)}){layouts.code(v.layout)}"
-        return src + (".detach().requires_grad_(True)" if grad else "")
+        return src + (".detach().requires_grad_(True)" if grad is True or v.requires_grad else "")
+    if isinstance(v, list) and v and all(isinstance(x, TensorArg) for x in v):
+        names = grad if isinstance(grad, frozenset) else frozenset()
+        return "[" + ", ".join(value_src(x, f"{name}[{i}]" in names) for i, x in enumerate(v)) + "]"
     if isinstance(v, NdArray):
         return array_src(v.array)
     return py_src(v)
 
 
 def input_lines(ex: Example, grad: frozenset[str] = frozenset()) -> list[str]:
-    return [f"{name} = {value_src(v, name in grad)}" for name, v in ex.values.items() if v is not OMIT]
+    return [f"{name} = {value_src(v, grad if isinstance(v, list) else name in grad, name)}"
+            for name, v in ex.values.items() if v is not OMIT]
 
 
 def call_src(path: str, ex: Example, extra: str = "") -> str:
@@ -67,8 +71,12 @@ def call_src(path: str, ex: Example, extra: str = "") -> str:
     kind, name = call_path_parts(path)
     if kind == "method":
         return f"{pos[0]}.{name}({', '.join(pos[1:] + kws)})"
+    if kind == "attr":
+        return f"{pos[0]}.{name}"
     if kind == "operator":
         return f"operator.{name}({', '.join(pos + kws)})"
+    if kind == "builtins":
+        return f"{name}({', '.join(pos + kws)})"
     return f"m.{name}({', '.join(pos + kws)})"
 
 
@@ -86,7 +94,7 @@ def op_call_lines(op: OpSpec, ex: Example, target: str = "r", extra: str = "", p
 def jax_lines(ex: Example) -> list[str]:
     op = ex.op
     lines = ["import jax", "jax.config.update('jax_enable_x64', True)", "import jax.numpy as jnp",
-             f"import {op.jax.rsplit('.', 1)[0]}" if not op.jax.startswith("operator.") else ""]
+             f"import {op.jax.rsplit('.', 1)[0]}" if not op.jax.startswith(("operator.", "attr.")) else ""]
     srcs = {}
     for name in ex.values:
         v = ex.jax_value(name)
@@ -94,6 +102,8 @@ def jax_lines(ex: Example) -> list[str]:
             continue
         if isinstance(v, TensorArg):
             srcs[name] = f"jnp.asarray({array_src(v.array)})"
+        elif isinstance(v, list) and v and all(isinstance(x, TensorArg) for x in v):
+            srcs[name] = "[" + ", ".join(f"jnp.asarray({array_src(x.array)})" for x in v) + "]"
         elif isinstance(v, DType):
             srcs[name] = f"jnp.{v.name}"
         else:
@@ -109,7 +119,9 @@ def jax_lines(ex: Example) -> list[str]:
             kw.append(f"{jname}={srcs[ref]}")
     kw += [f"{s.name}={srcs[s.name]}" for s in op.kwargs
            if s.name not in mapped and s.name not in pos_names and s.name in srcs]
-    return [l for l in lines if l] + [f"print('jax', {op.jax}({', '.join(args + kw)}))"]
+    call = (f"{args[0]}.{op.jax.split('.', 1)[1]}" if op.jax.startswith("attr.")
+            else f"{op.jax}({', '.join(args + kw)})")
+    return [l for l in lines if l] + [f"print('jax', {call})"]
 
 
 def snippet(ex: Example, check: str, oracle: str, impl_name: str, body: list[str],

@@ -37,12 +37,19 @@ class DType:
     name: str
 
 
+@dataclass(frozen=True)
+class Device:
+    """A device read back from a result (`x.device`), by its string form ('cpu', 'cuda:0')."""
+    name: str
+
+
 @dataclass
 class TensorArg:
     array: np.ndarray          # logical values the op sees
     base: np.ndarray           # contiguous buffer the view is taken from
     layout: layouts.Layout
     dtype: str
+    requires_grad: bool = False  # built as a leaf that requires grad (e.g. repr shows requires_grad=True)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -63,9 +70,23 @@ class Example:
     jax_values: dict[str, Any] = field(default_factory=dict)  # overrides for the JAX call
     splat: dict[str, bool] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)       # check-specific draws (cotangent seed...)
+    pins: dict[str, int] = field(default_factory=dict)        # a dim a tensor was drawn around (cat, cross)
 
     def jax_value(self, name: str) -> Any:
         return self.jax_values.get(name, self.values[name])
+
+    def tensor_args(self) -> dict[str, TensorArg]:
+        """Every tensor input by name; elements of a tensor list are named like ``tensors[1]``."""
+        out: dict[str, TensorArg] = {}
+        for name, v in self.values.items():
+            if isinstance(v, TensorArg):
+                out[name] = v
+            elif isinstance(v, list) and v and all(isinstance(x, TensorArg) for x in v):
+                out.update({f"{name}[{i}]": x for i, x in enumerate(v)})
+        return out
+
+    def tensor_arg(self, name: str) -> TensorArg:
+        return self.tensor_args()[name]
 
 
 @dataclass(frozen=True)
@@ -76,6 +97,8 @@ class Mode:
     invalid: str | None = None   # name of the argument to draw invalid (errors check)
     layouts: bool = True
     shape_pool: bool = False     # draw free shapes from the profile's pool (JAX compile cost)
+    distinct: bool = False       # float tensors without repeated values (no ties for argmax-like ops)
+    jax: bool = False            # drawn for the JAX oracle (see _tensor's dtype="promote")
 
 
 FLOAT_BOUNDS = {"moderate": (-100.0, 100.0), "small": (-10.0, 10.0), "unit": (-1.0, 1.0),
@@ -93,7 +116,8 @@ def _array_shapes(min_dims: int, max_dims: int, min_side: int, max_side: int) ->
 @lru_cache(maxsize=4096)
 def _arrays(dtype: str, shape: tuple[int, ...], domain: str, mode: "Mode") -> st.SearchStrategy:
     # cached: building and validating a fresh arrays() strategy per draw was a third of the run time
-    return hnp.arrays(dt.to_numpy(dtype), shape, elements=elements(dtype, domain, mode))
+    unique = mode.distinct and dt.is_float(dtype)
+    return hnp.arrays(dt.to_numpy(dtype), shape, elements=elements(dtype, domain, mode), unique=unique)
 
 
 @lru_cache(maxsize=None)
@@ -169,6 +193,8 @@ def _broadcastable(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
 def _shape(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: "Mode") -> tuple[int, ...]:
     rule = spec.get("shape", "any")
     ref = spec.get("with") or spec.get("chain")
+    if isinstance(ref, list):
+        return _derived_shape(draw, rule, [_ref_shape(ex, r) for r in ref], spec, prof)
     ref_shape = _ref_shape(ex, ref) if ref else None
     side = spec.get("max_side", prof.max_side)
     if rule == "any":
@@ -193,11 +219,37 @@ def _shape(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: "Mode") -> tup
                 return (k,)
         batch = broadcast_partner(draw, ref_shape[:-2], prof) if len(ref_shape) > 2 else ()
         return tuple(batch[: max(0, prof.max_dims - 2)]) + (k, draw(st.integers(0, side)))
+    if rule == "bmm":  # (b, m, p) given the left operand (b, n, m)
+        return (ref_shape[0], ref_shape[2], draw(st.integers(0, side)))
     raise AssertionError(rule)
 
 
+def _derived_shape(draw, rule: str, refs: list[tuple[int, ...]], spec: ArgSpec, prof: Profile) -> tuple[int, ...]:
+    """The shape of a result computed from several operands; `broadcast` shrinks it to any shape that
+    broadcasts to it (dropped leading dims, 1s), as addmm's `input` may be."""
+    if rule == "mm_result":
+        try:
+            target = np.matmul(np.empty(refs[0]), np.empty(refs[1])).shape
+        except ValueError:  # an operand drawn invalid (errors check): any plausible shape
+            target = refs[0][:-1] + refs[1][-1:] if len(refs[1]) > 1 else refs[0][:-1]
+    elif rule == "outer_result":
+        target = (refs[0][0], refs[1][0])
+    elif rule == "bmm_sum_result":
+        target = (refs[0][1], refs[1][2])
+    elif rule == "same":
+        target = refs[0]
+    else:
+        raise AssertionError(f"shape rule {rule!r} does not take several operands")
+    target = tuple(int(t) for t in target)
+    if not spec.get("broadcast"):
+        return target
+    drop = draw(st.integers(0, len(target)))
+    return tuple(draw(st.sampled_from([t, 1])) for t in target[drop:])
+
+
 def _first_tensor_name(ex: Example) -> str:
-    return next(n for n, v in ex.values.items() if isinstance(v, TensorArg))
+    return next(n for n, v in ex.values.items()
+                if isinstance(v, TensorArg) or (isinstance(v, list) and v and isinstance(v[0], TensorArg)))
 
 
 def _ref_shape(ex: Example, name: str) -> tuple[int, ...]:
@@ -206,6 +258,8 @@ def _ref_shape(ex: Example, name: str) -> tuple[int, ...]:
         return v.shape
     if isinstance(v, NdArray):
         return v.array.shape
+    if isinstance(v, list) and v and isinstance(v[0], TensorArg):
+        return v[0].shape  # a tensor list (cat/stack): its first tensor
     return ()  # a Python scalar stands in for a 0-d tensor
 
 
@@ -224,6 +278,10 @@ def _tensor(draw, spec, ex, prof, mode):
     rule = spec.get("dtype", "bucket")
     if rule == "bucket":
         dtype = bucket
+    elif rule == "promote" and mode.jax:
+        # JAX promotes by its dtype lattice only, torch treats a 0-d tensor like a scalar (the
+        # dimensioned operand's dtype wins): mixed dtypes are compared with torch, not with JAX
+        dtype = bucket
     elif rule == "promote":  # usually the bucket dtype (shrinks there), sometimes another one
         dtype = draw(st.sampled_from((bucket,) + tuple(d for d in ex.op.dtypes if d != bucket)))
     else:
@@ -231,8 +289,29 @@ def _tensor(draw, spec, ex, prof, mode):
     if spec.get("scalar") and draw(st.integers(0, 3)) == 0:
         return python_scalar(draw, dt.category(dtype), spec.get("domain", "moderate"), mode), None
     shape = _shape(draw, spec, ex, prof, mode)
-    arr = draw(_arrays(dtype, shape, spec.get("domain", "any"), mode))
-    allowed = spec.get("layouts", list(layouts_for(mode)))
+    structure = spec.get("structure")
+    if structure == "invertible":
+        shape = shape[:-1] + (shape[-2],)
+    if spec.get("size3"):  # one dim of size 3 (cross), pinned for the `dim` argument drawn from it
+        d = draw(st.integers(0, len(shape) - 1))
+        shape = shape[:d] + (3,) + shape[d + 1:]
+        ex.pins[spec.name] = d
+    allowed = spec.get("layouts")
+    if structure:  # an expanded layout repeats values and would break the structure
+        arr = _structured(draw, structure, dtype, shape, mode)
+        allowed = [x for x in (allowed or layouts_for(mode)) if x != "expanded"]
+    elif spec.get("near"):
+        arr = _near(draw, ex, spec.get("near"), dtype, shape, spec.get("domain", "any"), mode)
+    else:
+        arr = draw(_arrays(dtype, shape, spec.get("domain", "any"), mode))
+    t = _with_layout(draw, arr, dtype, allowed, mode)
+    if spec.get("requires_grad") and dt.is_float(dtype):
+        t.requires_grad = draw(st.booleans())
+    return t, None
+
+
+def _with_layout(draw, arr: np.ndarray, dtype: str, allowed: list[str] | None, mode: Mode) -> TensorArg:
+    allowed = list(allowed) if allowed is not None else list(layouts_for(mode))
     lay = draw(st.sampled_from(["contiguous"] + [x for x in allowed if x != "contiguous"])) if mode.layouts else "contiguous"
     perm = None
     dims: tuple[int, ...] = ()
@@ -243,7 +322,48 @@ def _tensor(draw, spec, ex, prof, mode):
     if lay == "expanded" and arr.ndim >= 1:
         dims = tuple(sorted(draw(st.sets(st.integers(0, arr.ndim - 1), min_size=1))))
     base, layout, logical = layouts.build(arr, lay, perm, dims)
-    return TensorArg(logical, base, layout, dtype), None
+    return TensorArg(logical, base, layout, dtype)
+
+
+def _structured(draw, structure: str, dtype: str, shape: tuple[int, ...], mode: Mode) -> np.ndarray:
+    """Matrices (batched) with a guaranteed well-conditioned structure, built in float64 and rounded
+    once to `dtype`:  invertible: B + (n + 1) I with |B| <= 1 (strictly diagonally dominant);
+    separated_sv: U diag(s) V^T with orthonormal U, V (QR of drawn values) and singular values
+    spaced >= 0.5 apart in [1, ...] (gradients of the SVD need distinct singular values)."""
+    npd = dt.to_numpy(dtype)
+    if structure == "invertible":
+        raw = draw(_arrays("float64", shape, "unit", Mode()))
+        n = shape[-1]
+        return (raw + (n + 1) * np.eye(n)).astype(npd)
+    m, n = shape[-2], shape[-1]
+    k = min(m, n)
+    batch = shape[:-2]
+    a = np.zeros(shape)
+    if k == 0:
+        return a.astype(npd)
+    gaps = draw(_arrays("float64", batch + (k,), "unit", Mode()))
+    u0 = draw(_arrays("float64", batch + (m, k), "unit", Mode()))
+    v0 = draw(_arrays("float64", batch + (n, k), "unit", Mode()))
+    u, _ = np.linalg.qr(u0 + np.eye(m, k))  # Q of QR is orthonormal whatever the draw
+    v, _ = np.linalg.qr(v0 + np.eye(n, k))
+    s = 1.0 + np.cumsum(0.75 + 0.25 * gaps, axis=-1)[..., ::-1]
+    return ((u * s[..., None, :]) @ np.swapaxes(v, -1, -2)).astype(npd)
+
+
+def _near(draw, ex: Example, ref: str, dtype: str, shape: tuple[int, ...], domain: str, mode: Mode) -> np.ndarray:
+    """For equal(): usually the reference's values (same shape), sometimes with one element changed,
+    sometimes unrelated."""
+    src = ex.values.get(ref)
+    how = draw(st.sampled_from(["copy", "one_changed", "fresh"]))
+    if not isinstance(src, TensorArg) or src.shape != shape or how == "fresh":
+        return draw(_arrays(dtype, shape, domain, mode))
+    arr = src.array.astype(dt.to_numpy(dtype)).copy()
+    if how == "one_changed" and arr.size:
+        i = draw(st.integers(0, arr.size - 1))
+        flat = arr.reshape(-1)
+        flat[i] = draw(elements(dtype, domain, mode))
+        arr = flat.reshape(shape)
+    return arr
 
 
 def layouts_for(mode: Mode) -> tuple[str, ...]:
@@ -251,10 +371,15 @@ def layouts_for(mode: Mode) -> tuple[str, ...]:
 
 
 def _dim(draw, spec, ex, prof, mode, invalid):
-    shape = _ref_shape(ex, _ref_tensor(ex, spec))
+    ref = _ref_tensor(ex, spec)
+    shape = _ref_shape(ex, ref)
     n = max(len(shape) + spec.get("extra", 0), 1)  # torch treats a 0-d tensor's dim range as [-1, 0]
     if invalid:
         return draw(st.sampled_from([n, n + 1, -n - 1])), None
+    if ref in ex.pins:  # the tensor was drawn around this dim (cat's dim, cross's size-3 dim)
+        d = ex.pins[ref]
+        d = d - n if draw(st.booleans()) else d
+        return d, d
     d = draw(st.integers(-n, n - 1))
     return d, (None if len(shape) == 0 and spec.get("extra", 0) == 0 else d)
 
@@ -336,9 +461,8 @@ def _permutation(draw, spec, ex, prof, mode, invalid):
 def _dim_size(ex: Example, spec: ArgSpec) -> int:
     shape = _ref_shape(ex, _ref_tensor(ex, spec))
     d = ex.values[spec.get("for_dim")]
-    d = ex.jax_values.get(spec.get("for_dim"), d)
-    if not shape:
-        return 1
+    if not shape or not isinstance(d, int) or not -len(shape) <= d < len(shape):
+        return 1  # 0-d (torch treats it as size 1), or the dim itself was drawn invalid
     return shape[_norm_dim(d, len(shape))]
 
 
@@ -401,14 +525,40 @@ def _data(draw, spec, ex, prof, mode, invalid):
     return arr.tolist(), None
 
 
+def _above(ex: Example, spec: ArgSpec) -> float | None:
+    """`above = "low"`: the value of that argument (0 when it was left out), which this one must exceed."""
+    ref = spec.get("above")
+    if ref is None:
+        return None
+    v = ex.values.get(ref, OMIT)
+    return 0 if v is OMIT else v
+
+
 def _scalar(draw, spec, ex, prof, mode, invalid):
     cat = spec.get("category", "bucket")
     cat = dt.category(ex.dtype) if cat == "bucket" else cat
+    base = _above(ex, spec)
+    if base is not None:  # strictly above another argument by min..max (defaults 1..20)
+        lo, hi = spec.get("min", 1), spec.get("max", 20)
+        if invalid:
+            return (base - draw(st.integers(1, 3)) if cat == "int" else
+                    float(np.float32(base - draw(st.floats(0.5, 3, width=32))))), None
+        if cat == "int":
+            return int(base + draw(st.integers(int(lo), int(hi)))), None
+        return float(np.float32(base + draw(st.floats(lo, hi, width=32)))), None
+    if invalid and spec.get("min") is not None and spec.get("min") >= 0:  # below a non-negative minimum
+        v = -draw(st.integers(1, 5))
+        return (v if cat == "int" else float(v)), None
     return python_scalar(draw, cat, spec.get("domain", "moderate"), mode, spec.get("min"), spec.get("max")), None
 
 
 def _int(draw, spec, ex, prof, mode, invalid):
     lo, hi = spec.get("min", 0), spec.get("max", 10)
+    base = _above(ex, spec)
+    if base is not None:
+        if invalid:
+            return int(base - draw(st.integers(0, 2))), None
+        return int(base + draw(st.integers(max(lo, 1), max(hi, 1)))), None
     if invalid:
         return draw(st.integers(lo - 3, lo - 1)), None
     return draw(st.integers(lo, hi)), None
@@ -452,11 +602,147 @@ def _k(draw, spec, ex, prof, mode, invalid):
     return draw(st.integers(0, size)), None
 
 
+def _choice(draw, spec, ex, prof, mode, invalid):
+    return draw(st.sampled_from(spec.get("values"))), None
+
+
+def _factor_shape(draw, numel: int, k: int, prof: Profile) -> tuple[int, ...]:
+    """k sides whose product is numel (any zeros when numel is 0)."""
+    if k == 0:
+        return ()
+    if numel == 0:
+        out = [draw(st.integers(0, prof.max_side)) for _ in range(k)]
+        out[draw(st.integers(0, k - 1))] = 0
+        return tuple(out)
+    out, rem = [], numel
+    for _ in range(k - 1):
+        d = draw(st.sampled_from(_divisors(rem)))
+        out.append(d)
+        rem //= d
+    out.append(rem)
+    return tuple(draw(st.permutations(out)))
+
+
+def _resize_shape(draw, spec, ex, prof, mode, invalid):
+    """resize_ sizes with at most the tensor's element count, so no element is left uninitialised."""
+    numel = math.prod(_ref_shape(ex, _ref_tensor(ex, spec)))
+    n = draw(st.integers(0, numel))
+    k = draw(st.integers(0 if n == 1 else 1, prof.max_dims))
+    shape = _factor_shape(draw, n, k, prof)
+    if invalid:
+        return shape + (-draw(st.integers(1, 3)),), None
+    return shape, None
+
+
+def _index_tensor(draw, spec, ex, prof, mode, invalid):
+    """An integer index tensor valid for tensor `of` (and dim `for_dim`):
+      select  1-d, values in [0, size(dim))                           (index_select)
+      gather  same ndim as `of`, size <= of's on the other dims       (gather)
+      scatter as gather, size(dim) <= of's too, values distinct along dim (scatter's writes are
+              unordered in torch: duplicates would make the result undefined)
+      take    any shape, values in [-size(0), size(0))                (x[idx], advanced indexing)
+    Invalid: an out-of-range value, or a float index tensor."""
+    of = _ref_tensor(ex, spec)
+    shape = _ref_shape(ex, of)
+    how = spec.get("mode", "select")
+    dim = None
+    if spec.get("for_dim"):
+        d = ex.jax_value(spec.get("for_dim"))
+        d = ex.values[spec.get("for_dim")] if d is None else d
+        dim = _norm_dim(d, max(len(shape), 1))
+        if not 0 <= dim < max(len(shape), 1):
+            dim = None  # the dim itself was drawn invalid (errors check): any index will do
+    if dim is None and how in ("gather", "scatter"):
+        dim = 0
+    size = (shape[dim] if shape and dim is not None and dim < len(shape) else 1) if how != "take" else shape[0]
+    dtypes = spec.get("dtype", "int64")
+    idt = draw(st.sampled_from(dt.expand(dtypes)))
+    ish: tuple[int, ...]
+    if how == "select":
+        ish = (draw(st.integers(0, prof.max_side)) if size else 0,)
+    elif how == "take":
+        ish = draw(_array_shapes(0, 2, 0, prof.max_side))
+    else:
+        ish = tuple(draw(st.integers(0, s)) for s in shape)
+        if how == "gather" and shape:
+            ish = ish[:dim] + ((draw(st.integers(0, prof.max_side)) if size else 0),) + ish[dim + 1:]
+    if invalid:
+        ish = tuple(1 for _ in ish) if how != "take" else (1,)
+        if how == "select":
+            ish = (1,)
+        if draw(st.booleans()):  # out of range
+            bad = draw(st.sampled_from([size, size + 2] + ([-size - 1] if how == "take" else [-1, -size - 1])))
+            arr = np.full(ish, bad, dtype=np.int64)
+            return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, "int64"), None
+        arr = np.zeros(ish, dtype=np.float32)  # a float index tensor
+        return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, "float32"), None
+    lo = -size if how == "take" else 0
+    if how == "scatter" and shape:
+        keys = draw(_arrays("float64", ish[:dim] + (size,) + ish[dim + 1:], "unit", Mode()))
+        arr = np.argsort(keys, axis=dim, kind="stable")
+        arr = np.take(arr, np.arange(ish[dim]), axis=dim)
+    elif math.prod(ish) == 0 or size == 0:
+        arr = np.zeros(ish, dtype=np.int64)
+    else:
+        arr = draw(hnp.arrays(np.int64, ish, elements=st.integers(lo, size - 1)))
+    arr = arr.astype(dt.to_numpy(idt))
+    return _with_layout(draw, arr, idt, spec.get("layouts"), mode), None
+
+
+def _tensors(draw, spec, ex, prof, mode, invalid):
+    """A list of tensors for cat (same shape except along a pinned dim) or stack (same shapes).
+    `legacy_empty`: sometimes one of them is a 1-d empty tensor, which torch.cat skips."""
+    how = spec.get("mode", "cat")
+    n = draw(st.integers(spec.get("min_count", 1), spec.get("max_count", 3)))
+    lo = max(spec.get("min_dims", 1 if how == "cat" else 0), 1 if how == "cat" else 0)
+    hi = max(spec.get("max_dims", prof.max_dims), lo)
+    if mode.shape_pool and prof.shape_pool:
+        pool = [s for s in prof.shape_pool if lo <= len(s) <= hi]
+        base = draw(st.sampled_from(pool))
+    else:
+        base = draw(_array_shapes(lo, hi, 0, prof.max_side))
+    d = draw(st.integers(0, len(base) - 1)) if how == "cat" and base else None
+    if d is not None:
+        ex.pins[spec.name] = d
+    shapes = []
+    for _ in range(n):
+        sh = list(base)
+        if d is not None and shapes:
+            sh[d] = draw(st.integers(0, prof.max_side))
+        shapes.append(tuple(sh))
+    if invalid:
+        if draw(st.booleans()) or not base:
+            return [], None
+        i = draw(st.integers(0, len(base) - 1))
+        if how == "cat" and i == d:
+            i = (i + 1) % len(base)
+        if how == "cat" and i == d:  # 1-d: a different rank instead
+            shapes.append(base + (2,))
+        else:
+            sh = list(shapes[-1])
+            sh[i] += draw(st.integers(1, 2))
+            shapes.append(tuple(sh))
+    rule = spec.get("dtype", "bucket")
+    out = []
+    for sh in shapes:
+        dtype = ex.dtype
+        if rule == "promote" and not mode.jax:
+            dtype = draw(st.sampled_from((ex.dtype,) + tuple(x for x in ex.op.dtypes if x != ex.dtype)))
+        arr = draw(_arrays(dtype, sh, spec.get("domain", "any"), mode))
+        out.append(_with_layout(draw, arr, dtype, spec.get("layouts"), mode))
+    if spec.get("legacy_empty") and not invalid and draw(st.integers(0, 2)) == 0:
+        i = draw(st.integers(0, len(out)))
+        arr = np.zeros((0,), dtype=dt.to_numpy(out[0].dtype))
+        out.insert(i, TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, out[0].dtype))
+    return out, None
+
+
 _KINDS: dict[str, Callable] = {
     "dim": _dim, "dims": _dims, "size": _size, "view_shape": _view_shape, "expand_shape": _expand_shape,
     "permutation": _permutation, "index": _index, "start": _start, "length": _length,
     "basic_index": _basic_index, "ndarray": _ndarray, "data": _data, "scalar": _scalar, "int": _int,
     "bool": _bool, "dtype": _dtype, "arange_step": _arange_step, "mask": _mask, "k": _k,
+    "index_tensor": _index_tensor, "tensors": _tensors, "choice": _choice, "resize_shape": _resize_shape,
 }
 #: Every kind this module can draw (the catalog's vocabulary must be a subset; a test checks).
 IMPLEMENTED_KINDS = frozenset(_KINDS) | {"tensor"}
@@ -467,6 +753,10 @@ def _invalid_tensor(draw, spec, ex, prof, mode):
     good, _ = _tensor(draw, spec, ex, prof, Mode(no_subnormal=mode.no_subnormal))
     if not isinstance(good, TensorArg):
         return good, None
+    if spec.get("structure") == "invertible" and good.shape[-1] > 0 and draw(st.booleans()):
+        arr = good.array.copy()
+        arr[..., -1, :] = 0  # exactly singular: LU meets a zero pivot
+        return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, good.dtype), None
     shape = list(good.shape) or [1]
     i = draw(st.integers(0, len(shape) - 1))
     if spec.get("shape") == "matrix" or spec.get("shape") == "matmul":
@@ -476,15 +766,37 @@ def _invalid_tensor(draw, spec, ex, prof, mode):
     return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, good.dtype), None
 
 
+def draw_order(op: OpSpec) -> list[ArgSpec]:
+    """Arguments in spec order, except that an argument referring to another (of, with, for_dim...)
+    is drawn after it: addmm's `input` is shaped from the matrices that follow it in the call."""
+    from .catalog import REF_KEYS
+    pending = list(op.all_args)
+    done: list[ArgSpec] = []
+    names = {a.name for a in pending}
+    while pending:
+        for a in pending:
+            refs = [a.requires] + [r for k in REF_KEYS for r in
+                                   (a.get(k) if isinstance(a.get(k), list) else [a.get(k)])]
+            if all(r is None or r not in names or r in {d.name for d in done} for r in refs):
+                done.append(a)
+                pending.remove(a)
+                break
+        else:
+            raise ValueError(f"op {op.name!r}: circular argument references")
+    return done
+
+
 def example(op: OpSpec, dtype: str | None, prof: Profile, mode: Mode = Mode(),
             extra: dict[str, st.SearchStrategy] | None = None) -> st.SearchStrategy[Example]:
     """Strategy for one call of `op` in dtype bucket `dtype`, plus any check-specific extra draws."""
     extra = extra or {}
 
+    order = draw_order(op)
+
     @st.composite
     def _draw(draw) -> Example:
         ex = Example(op, dtype, {})
-        for spec in op.all_args:
+        for spec in order:
             invalid = mode.invalid == spec.name
             if spec.requires and ex.values.get(spec.requires, OMIT) is OMIT:
                 ex.values[spec.name] = OMIT

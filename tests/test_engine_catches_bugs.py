@@ -145,3 +145,192 @@ def test_torch_against_itself_has_no_failures(group: str, cat: catalog.Catalog) 
             if rec["status"] in ("fail", "stale", "error"):
                 bad.append((rec["op"], rec["check"], rec["oracle"], rec["dtype"], rec["reason"]))
     assert not bad, bad
+
+
+# ---------------------------------------------------------------------------------------------
+# Planted bugs for the engine features of the full catalog: tuple results (values + indices, ties,
+# svd's sign freedom, out= tuples), Python-value results, property access, random ops, tensor
+# lists, numpy() sharing, and the errors check on every dtype bucket.  Each bug must be reported as
+# "fail" for the check named; each "harmless" variant (a legal answer torch happens not to give)
+# must pass.
+
+def _topk_wrong_indices(x, k, dim=-1, largest=True, sorted=True, **kw):
+    v, i = torch.topk(x, k, dim, largest, sorted, **kw)
+    return torch.return_types.topk((v, i.flip(dim) if i.numel() > 1 else i + 1))
+
+
+def _max_last_index(x, *args, **kw):
+    """max(x, dim) returning the LAST maximal index (torch documents the first)."""
+    if not args and "dim" not in kw:
+        return torch.max(x, **kw)
+    dim = args[0] if args else kw.pop("dim")
+    keepdim = args[1] if len(args) > 1 else kw.pop("keepdim", False)
+    if isinstance(dim, torch.Tensor):
+        return torch.max(x, dim, **kw)
+    v, i = torch.max(x.flip(dim), dim, keepdim)
+    return torch.return_types.max((v, x.shape[dim] - 1 - i if x.dim() else i))
+
+
+def _topk_other_tie(x, k, dim=-1, largest=True, sorted=True, **kw):
+    """Among tied values, pick the last occurrence: legal (topk leaves ties unspecified)."""
+    if x.dim() == 0 or x.dtype == torch.bool:
+        return torch.topk(x, k, dim, largest, sorted, **kw)
+    n = x.shape[dim]
+    v, i = torch.topk(x.flip(dim), k, dim, largest, sorted, **kw)
+    return torch.return_types.topk((v, n - 1 - i))
+
+
+def _topk_values_grad_doubled(x, k, dim=-1, largest=True, sorted=True, **kw):
+    v, i = torch.topk(x, k, dim, largest, sorted, **kw)
+    return torch.return_types.topk((v * 2 - v.detach(), i))
+
+
+def _svd_flipped(a, some=True, **kw):
+    """Singular vectors with flipped signs: U diag(S) V^T is unchanged, so this must pass."""
+    u, s, v = torch.svd(a, some, **kw)
+    return torch.return_types.svd((-u, s, -v))
+
+
+def _svd_wrong_s(a, some=True, **kw):
+    u, s, v = torch.svd(a, some, **kw)
+    return torch.return_types.svd((u, s * 1.01, v))
+
+
+def _max_ignores_out(x, *args, out=None, **kw):
+    r = torch.max(x, *args, **kw)
+    return r  # planted: out= is ignored (nothing written, a new tuple returned)
+
+
+class _TTensor(torch.Tensor):
+    """A tensor whose .T property forgets to transpose."""
+    @property
+    def T(self):
+        return self[...]  # planted: a view, but not transposed
+
+
+class _NumpyCopies(torch.Tensor):
+    def numpy(self, *a, **kw):
+        return torch.Tensor.numpy(self, *a, **kw).copy()  # planted: numpy() copies instead of sharing
+
+
+def _subclass_tensor(cls):
+    return lambda *a, **kw: torch.tensor(*a, **kw).as_subclass(cls)
+
+
+_fresh = torch.Generator()
+
+
+def _rand_ignores_seed(*size, **kw):
+    _fresh.seed()  # planted: draws from its own freshly seeded generator, not the global one
+    return torch.rand(*size, generator=_fresh, **kw)
+
+
+def _randn_wide(*size, **kw):
+    return torch.randn(*size, **kw) * 1.2  # planted: std 1.2
+
+
+def _randint_inclusive(low, high=None, size=None, **kw):
+    if size is None:
+        low, high, size = 0, low, high
+    return torch.randint(low, high + 1, size, **kw)  # planted: high is included
+
+
+def _randperm_sorted(n, **kw):
+    torch.randperm(n)  # advance the stream as the real one would
+    return torch.arange(n, **kw)  # planted: not shuffled
+
+
+def _rand_restarts(*size, **kw):
+    torch.manual_seed(0)  # planted: reseeds on every call, the stream never advances
+    return torch.rand(*size, **kw)
+
+
+def _index_select_clamps(x, dim, index, **kw):
+    if x.dtype == torch.float64 and index.dtype in (torch.int64, torch.int32) and x.dim():
+        index = index.clamp(0, max(x.shape[dim] - 1, 0))  # planted: out-of-range clamped, float64 only
+    return torch.index_select(x, dim, index, **kw)
+
+
+def _cat_no_promotion(tensors, dim=0, **kw):
+    tensors = list(tensors)
+    return torch.cat([t.to(tensors[0].dtype) for t in tensors], dim, **kw) if tensors else torch.cat(tensors, dim, **kw)
+
+
+NEW_BUGS = {
+    # name: (overrides, op, check, dtype, oracle)
+    "topk_wrong_indices": ({"topk": _topk_wrong_indices}, "topk", "forward", "float32", "torch"),
+    "max_dim_last_tie": ({"max": _max_last_index}, "max_dim", "forward", "bool", "torch"),
+    "topk_values_grad": ({"topk": _topk_values_grad_doubled}, "topk", "grad", "float32", "torch"),
+    "svd_wrong_singular_values": ({"svd": _svd_wrong_s}, "svd", "forward", "float64", "torch"),
+    "max_dim_ignores_out": ({"max": _max_ignores_out}, "max_dim", "out", "float32", "torch"),
+    "equal_always_true": ({"equal": lambda a, b: True}, "equal", "forward", "int64", "torch"),
+    "equal_returns_tensor": ({"equal": lambda a, b: torch.tensor(torch.equal(a, b))}, "equal", "dtype", "int64", "torch"),
+    "item_int_as_float": ({"tensor": _subclass_tensor(type("_ItemF", (torch.Tensor,), {
+        "item": lambda self: float(torch.Tensor.item(self))}))}, "item", "forward", "int64", "torch"),
+    "T_does_not_transpose": ({"tensor": _subclass_tensor(_TTensor)}, "T", "forward", "float32", "torch"),
+    "numpy_copies": ({"tensor": _subclass_tensor(_NumpyCopies)}, "numpy", "view", "float32", "torch"),
+    "rand_ignores_manual_seed": ({"rand": _rand_ignores_seed}, "rand", "determinism", "float32", "self"),
+    "rand_stream_restarts": ({"rand": _rand_restarts}, "rand", "determinism", "float32", "self"),
+    "randn_wrong_std": ({"randn": _randn_wide}, "randn", "distribution", "float32", "self"),
+    "rand_outside_range": ({"rand": lambda *size, **kw: torch.rand(*size, **kw) * 2}, "rand", "range", "float32", "self"),
+    "randint_includes_high": ({"randint": _randint_inclusive}, "randint", "distribution", "int64", "self"),
+    "randperm_not_shuffled": ({"randperm": _randperm_sorted}, "randperm", "distribution", "int64", "self"),
+    "rand_other_stream": ({"rand": _rand_ignores_seed}, "rand", "stream", "float32", "torch"),
+    "errors_in_one_dtype": ({"index_select": _index_select_clamps}, "index_select", "errors", "float64", "torch"),
+    "cat_no_promotion": ({"cat": _cat_no_promotion}, "cat", "dtype", "int16", "torch"),
+}
+
+HARMLESS = {
+    # legal answers that differ from torch's: the engine must not report them
+    "topk_other_tie": ({"topk": _topk_other_tie}, "topk", "forward", "int64", "torch"),
+    "svd_flipped_signs": ({"svd": _svd_flipped}, "svd", "forward", "float64", "torch"),
+    "svd_flipped_signs_grad": ({"svd": _svd_flipped}, "svd", "grad", "float64", "torch"),
+}
+
+
+# Some of these bugs need a tie, a 3-d input or an out-of-range draw to show: a few more examples.
+WIDER = dataclasses.replace(FAST, max_examples=30)
+
+
+def _record(cat: catalog.Catalog, name: str, spec: tuple) -> tuple[dict, types.ModuleType]:
+    overrides, op_name, check_name, dtype, oracle = spec
+    mod = planted(f"planted_{name}", **overrides)
+    env = engine.Env(cat, mod.__name__, WIDER, impl_module=mod)
+    return engine.run_record(env, cat.ops[op_name], REGISTRY[check_name], oracle, dtype), mod
+
+
+@pytest.mark.parametrize("bug", sorted(NEW_BUGS))
+def test_new_feature_planted_bug_is_caught(bug: str, cat: catalog.Catalog) -> None:
+    rec, mod = _record(cat, bug, NEW_BUGS[bug])
+    assert rec["status"] == "fail", rec
+    assert rec["reason"] and rec["repro"] and f"import {mod.__name__} as lib" in rec["repro"]
+    if NEW_BUGS[bug][2] in ("distribution",):
+        return  # its repro imports conformance.checks.random: runnable from the repository root only
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(rec["repro"], f"<repro {bug}>", "exec"), {})
+    assert "--- torch" in out.getvalue() and f"--- {mod.__name__}" in out.getvalue()
+
+
+@pytest.mark.parametrize("case", sorted(HARMLESS))
+def test_legal_difference_is_not_a_failure(case: str, cat: catalog.Catalog) -> None:
+    rec, _ = _record(cat, case, HARMLESS[case])
+    assert rec["status"] == "pass", rec
+
+
+def test_statistics_have_the_stated_false_alarm_rate() -> None:
+    """The KS and moment tests accept correct samples and reject clearly wrong ones."""
+    import numpy as np
+    from conformance.checks import random as cr
+
+    rng = np.random.default_rng(7)
+    alarms = sum(bool(cr.distribution_failures("normal", rng.standard_normal(cr.SAMPLE_N),
+                                               {"mean": 0.0, "std": 1.0})) for _ in range(200))
+    assert alarms == 0
+    assert not cr.distribution_failures("uniform", rng.uniform(2, 5, cr.SAMPLE_N), {"low": 2, "high": 5})
+    assert not cr.distribution_failures("randint", rng.integers(-3, 4, cr.SAMPLE_N), {"low": -3, "high": 4})
+    assert not cr.distribution_failures("permutation", rng.permutation(cr.SAMPLE_N), {})
+    assert cr.distribution_failures("normal", 1.2 * rng.standard_normal(cr.SAMPLE_N), {"mean": 0.0, "std": 1.0})
+    assert cr.distribution_failures("uniform", rng.uniform(2, 5.3, cr.SAMPLE_N), {"low": 2, "high": 5})
+    assert cr.distribution_failures("randint", rng.integers(-3, 5, cr.SAMPLE_N), {"low": -3, "high": 4})
+    assert cr.distribution_failures("permutation", np.arange(cr.SAMPLE_N), {})

@@ -32,8 +32,8 @@ def _grads(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[str]):
     r = runner.call(_path(ctx, runner), b)
     if r.raised:
         return r, None
-    out = r.value
     try:
+        out = runner.diff_outputs(ctx.op, r.value)
         ct = runner.cotangent(out, ex.extra["ct_seed"])
     except Exception as e:  # noqa: BLE001 - e.g. the library returned something without shape/dtype
         raise Mismatch("could not build a cotangent like the result", {"error": repr(e)}) from e
@@ -63,7 +63,7 @@ def run_grad(ctx: Ctx, ex: Example) -> Diverged | None:
 
 
 def _zeros_for_none(grads: list[Any], ex: Example, names: list[str]) -> list[np.ndarray]:
-    return [np.zeros(ex.values[n].shape, ex.values[n].array.dtype) if g is None else g
+    return [np.zeros(ex.tensor_arg(n).shape, ex.tensor_arg(n).array.dtype) if g is None else g
             for g, n in zip(grads, names)]
 
 
@@ -72,7 +72,7 @@ def _vs_jax(ctx: Ctx, ex: Example, names: list[str]) -> Diverged | None:
     if rt.raised:
         return None
     seed = ex.extra["ct_seed"]
-    rj = ctx.jax.vjp(ex, names, lambda shape, dtype: cotangent_array(shape, dtype, seed))
+    rj = ctx.jax.vjp(ex, names, lambda shape, dtype, i: cotangent_array(shape, dtype, seed + i))
     if rj.raised:
         return Diverged({"torch": "returned", "jax": rj.describe()})
     tol = _gtol(ctx.op)
@@ -90,22 +90,33 @@ def _vs_jax(ctx: Ctx, ex: Example, names: list[str]) -> Diverged | None:
 
 
 def _mode(op: OpSpec, oracle: str) -> list[Mode]:
-    return [Mode(no_subnormal=oracle == "jax", grad=True, shape_pool=oracle == "jax")]
+    # ops whose indices are ambiguous on ties (topk, median) draw distinct values here: with a tie,
+    # torch and the library may both be right and still send the gradient to different elements
+    return [Mode(no_subnormal=oracle == "jax", grad=True, shape_pool=oracle == "jax", jax=oracle == "jax",
+                 distinct=bool(op.ties))]
 
 
 def _extra(op: OpSpec) -> dict[str, st.SearchStrategy]:
     return {"ct_seed": st.integers(0, 2**16)}
 
 
-def _ct_line(seed: int) -> str:
-    return ("ct = m.tensor(np.random.default_rng(" + str(seed) + ").uniform(-2, 2, size=tuple(r.shape))"
-            ".astype(str(r.dtype).split('.')[-1]))")
+def _ct_line(seed: int, op: OpSpec | None = None) -> str:
+    """The cotangent line of a repro; for tuple results, one per differentiable output (seed + i)."""
+    one = ("m.tensor(np.random.default_rng({s}).uniform(-2, 2, size=tuple({o}.shape))"
+           ".astype(str({o}.dtype).split('.')[-1]))")
+    if op is not None and (op.outputs or op.post):
+        head = ""
+        if op.post == "svd":
+            head = ("U, S, V = r; k = S.shape[-1]; "
+                    "r = [S, (U.narrow(-1, 0, k) * S.unsqueeze(-2)).matmul(V.narrow(-1, 0, k).transpose(-2, -1))]\n")
+        return (head + "r = [o for o in r if o.dtype.is_floating_point]\n"
+                "ct = [" + one.format(s=f"{seed} + i", o="o") + " for i, o in enumerate(r)]")
+    return "ct = " + one.format(s=seed, o="r")
 
 
 def _grad_repro(ctx: Ctx, ex: Example) -> list[str]:
     names = diff_inputs(ex)
-    return repro.op_call_lines(ctx.op, ex) + [
-        _ct_line(ex.extra.get("ct_seed", 0)),
+    return repro.op_call_lines(ctx.op, ex) + _ct_line(ex.extra.get("ct_seed", 0), ctx.op).split("\n") + [
         f"print(m.__name__, m.autograd.grad(r, [{', '.join(names)}], ct, allow_unused=True))"]
 
 
@@ -134,8 +145,9 @@ def _backward_twice(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[
         r = runner.call(_path(ctx, runner), b)
         if r.raised:
             return {"outcome": r}
-        ct = runner.cotangent(r.value, ex.extra["ct_seed"])
-        steps.append(runner.attempt(r.value.backward, ct))
+        outs = runner.diff_outputs(ctx.op, r.value)
+        ct = runner.cotangent(outs, ex.extra["ct_seed"])
+        steps.append(runner.backward(outs, ct))
         if steps[-1].raised:
             return {"outcome": steps[-1]}
     return {"outcome": steps[-1], "grads": _leaf_grads(runner, leaves)}
@@ -154,11 +166,16 @@ def run_accumulation(ctx: Ctx, ex: Example) -> None:
                            {**m, "inputs": names})
 
 
+def _backward_src(op: OpSpec) -> str:
+    return "m.autograd.backward(r, ct)" if (op.outputs or op.post) else "r.backward(ct)"
+
+
 def _accum_repro(ctx: Ctx, ex: Example) -> list[str]:
     names = diff_inputs(ex)
     body = []
     for _ in range(2):
-        body += repro.op_call_lines(ctx.op, ex) + [_ct_line(ex.extra.get("ct_seed", 0)), "r.backward(ct)"]
+        body += repro.op_call_lines(ctx.op, ex) + _ct_line(ex.extra.get("ct_seed", 0), ctx.op).split("\n") + [
+            _backward_src(ctx.op)]
     return body + [f"print(m.__name__, [t.grad for t in ({', '.join(names)},)])"]
 
 
@@ -176,10 +193,11 @@ def _retain_facts(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[st
         r = runner.call(_path(ctx, runner), b)
         if r.raised:
             return {"forward": r}
-        ct = runner.cotangent(r.value, ex.extra["ct_seed"])
+        outs = runner.diff_outputs(ctx.op, r.value)
+        ct = runner.cotangent(outs, ex.extra["ct_seed"])
         kw = {"retain_graph": True} if retain else {}
-        first = runner.attempt(r.value.backward, ct, **kw)
-        second = runner.attempt(r.value.backward, ct) if not first.raised else first
+        first = runner.backward(outs, ct, **kw)
+        second = runner.backward(outs, ct) if not first.raised else first
         facts[f"first(retain_graph={retain})"] = first
         facts[f"second(retain_graph={retain})"] = second
         if retain:
@@ -209,12 +227,13 @@ def _ok():
 
 def _retain_repro(ctx: Ctx, ex: Example) -> list[str]:
     names = diff_inputs(ex)
-    ct = _ct_line(ex.extra.get("ct_seed", 0))
-    return repro.op_call_lines(ctx.op, ex) + [ct, "r.backward(ct)", "try:", "    r.backward(ct)",
+    ct = _ct_line(ex.extra.get("ct_seed", 0), ctx.op).split("\n")
+    bw = _backward_src(ctx.op)
+    return repro.op_call_lines(ctx.op, ex) + ct + [bw, "try:", "    " + bw,
         "    print(m.__name__, 'second backward without retain_graph: no error')",
         "except Exception as e:", "    print(m.__name__, 'second backward raised', type(e).__name__, e)"] + [
-        f"{n}.grad = None" for n in names] + repro.op_call_lines(ctx.op, ex) + [
-        ct, "r.backward(ct, retain_graph=True)", "r.backward(ct)",
+        f"{n}.grad = None" for n in names] + repro.op_call_lines(ctx.op, ex) + ct + [
+        bw.replace("ct)", "ct, retain_graph=True)"), bw,
         f"print(m.__name__, [t.grad for t in ({', '.join(names)},)])"]
 
 

@@ -52,9 +52,11 @@ class Check:
     float_only: bool = False                               # only float dtype buckets (autograd)
     first_dtype_only: bool = False
     modes: Callable[[OpSpec, str], list[Mode]] = lambda op, oracle: [Mode(no_subnormal=oracle == "jax",
-                                                                           shape_pool=oracle == "jax")]
+                                                                           shape_pool=oracle == "jax",
+                                                                           jax=oracle == "jax")]
     extra: Callable[[OpSpec], dict[str, st.SearchStrategy]] = field(default=lambda op: {})
     grad_inputs: bool = False                              # repro builds leaves requiring grad
+    budget: Callable[[Profile], int] | None = None         # examples per record (default: the profile's)
 
     def buckets(self, op: OpSpec) -> list[str | None]:
         buckets: list[str | None] = list(op.dtypes) or [None]
@@ -76,13 +78,14 @@ def _desc(o: Outcome) -> str:
 
 
 def tensor_inputs(ex: Example) -> list[str]:
-    return [n for n, v in ex.values.items() if isinstance(v, TensorArg)]
+    return list(ex.tensor_args())
 
 
 def diff_inputs(ex: Example) -> list[str]:
-    """Float tensors whose spec allows grad: the inputs autograd checks differentiate."""
-    return [n for n in tensor_inputs(ex)
-            if dt.is_float(ex.values[n].dtype) and ex.op.arg(n).get("grad", True)]
+    """Float tensors whose spec allows grad: the inputs autograd checks differentiate
+    (elements of a tensor list are named ``tensors[i]``)."""
+    return [n for n, v in ex.tensor_args().items()
+            if dt.is_float(v.dtype) and ex.op.arg(n.split("[")[0]).get("grad", True)]
 
 
 def method_self(ex: Example) -> str | None:

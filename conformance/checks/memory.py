@@ -8,7 +8,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from .. import dtypes as dt
-from .. import repro
+from .. import layouts, repro
 from ..catalog import TENSOR_KINDS, OpSpec
 from ..runners.torchlike import TorchLikeRunner
 from ..strategies import Example, NdArray, TensorArg
@@ -24,77 +24,116 @@ def _pattern(shape: tuple[int, ...], dtype: str) -> np.ndarray:
     return (a % 2 == 0) if dtype == "bool" else a.astype(dt.to_numpy(dtype))
 
 
+def _result_tensors(runner: TorchLikeRunner, value: Any) -> list[Any] | None:
+    """The tensors (or NumPy arrays, for numpy()) of a result; None when it holds none."""
+    if runner.is_tensor(value) or isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(runner.is_tensor(v) for v in value):
+        return list(value)
+    return None
+
+
+def _meta(runner: TorchLikeRunner, b, out: Any) -> dict[str, Any]:
+    if isinstance(out, np.ndarray):  # numpy(): compare with the first element's address of each input
+        return {"shape": tuple(out.shape), "stride": tuple(s // out.itemsize for s in out.strides),
+                "storage_offset": None, "dtype": out.dtype.name, "storage_ptr": int(out.ctypes.data),
+                "ndarray": True}
+    return runner.meta(out)
+
+
+def _in_ptr(runner: TorchLikeRunner, t: Any, name: str, ndarray_out: bool) -> int:
+    ptr = runner.storage_ptr(t, f"input {name}")
+    if ndarray_out and ptr:
+        ptr += int(t.storage_offset()) * int(t.element_size())
+    return ptr
+
+
 def _view_facts(runner: TorchLikeRunner, ctx: Ctx, ex: Example) -> dict[str, Any]:
     b = runner.build(ex)
     r = runner.call(ctx.op.impl if runner is ctx.impl else ctx.op.torch, b)
     facts: dict[str, Any] = {"outcome": r}
-    if r.raised or not runner.is_tensor(r.value):
+    outs = None if r.raised else _result_tensors(runner, r.value)
+    if outs is None:
         return facts
-    out = r.value
-    meta = runner.meta(out)
-    facts["meta"] = meta
-    shares = {}
-    for name, t in b.tensors.items():
-        shares[name] = (runner.storage_ptr(t, f"input {name}"), meta["storage_ptr"])
-    for name, arr in b.ndarrays.items():
-        shares[name] = (arr.ctypes.data, meta["storage_ptr"])
-    facts["ptrs"] = shares
+    facts["outs"] = []
+    for out in outs:
+        meta = _meta(runner, b, out)
+        nd = bool(meta.get("ndarray"))
+        shares = {}
+        for name, t in b.tensors.items():
+            shares[name] = (_in_ptr(runner, t, name, nd), meta["storage_ptr"])
+        for name, arr in b.ndarrays.items():
+            shares[name] = (arr.ctypes.data, meta["storage_ptr"])
+        facts["outs"].append({"meta": meta, "ptrs": shares, "write_through": None})
     # Writes through the first shared input must show in the result (real aliasing, not equal pointers).
-    target = next((n for n, (pin, pout) in shares.items() if pin == pout and pin != 0), None)
-    facts["write_through"] = None
-    if target is not None and int(np.prod(meta["shape"])) > 0:
+    shared = [(j, n) for j, o in enumerate(facts["outs"]) for n, (pin, pout) in o["ptrs"].items()
+              if pin == pout and pin != 0 and int(np.prod(o["meta"]["shape"])) > 0]
+    if shared:
+        target = shared[0][1]
         if target in b.ndarrays:
             arr = b.ndarrays[target]
             arr[...] = _pattern(arr.shape, dt.name_of(arr.dtype))
         else:
             base = b.bases.get(target)
-            buf = base if base is not None else b.tensors[target]
-            v = ex.values[target]
-            src = runner.tensor(_pattern(v.base.shape if base is not None else v.shape, v.dtype))
+            # detach: writing into a leaf that requires grad (x.data's x) is not what is tested here
+            buf = (base if base is not None else b.tensors[target]).detach()
+            v = ex.tensor_arg(target)
+            src = runner.tensor(_pattern(tuple(int(n) for n in buf.shape), v.dtype))  # now (resize_)
             w = runner.attempt(buf.copy_, src)
             if w.raised:
                 raise Mismatch(f"could not write through input {target!r} with copy_", {"error": w.describe()})
-        facts["write_through"] = runner.read(out, "result after writing into its input")
+        for j in sorted({j for j, _ in shared}):
+            facts["outs"][j]["write_through"] = runner.read(outs[j], "result after writing into its input")
     return facts
 
 
 def run_view(ctx: Ctx, ex: Example) -> None:
     fi, ft = _view_facts(ctx.impl, ctx, ex), _view_facts(ctx.torch, ctx, ex)
     same_exceptions(fi["outcome"], ft["outcome"])
-    if "meta" not in ft:
+    if "outs" not in ft:
         return
-    if "meta" not in fi:
-        raise Mismatch("torch returned a tensor, the library did not", {"impl": repr(type(fi["outcome"].value))})
-    empty_out = int(np.prod(ft["meta"]["shape"])) == 0
-    for name, (tin, tout) in ft["ptrs"].items():
+    if "outs" not in fi or len(fi["outs"]) != len(ft["outs"]):
+        raise Mismatch("torch returned tensor(s), the library did not return the same number",
+                       {"impl": repr(type(fi["outcome"].value)), "torch": repr(type(ft["outcome"].value))})
+    for j, (ot, oi) in enumerate(zip(ft["outs"], fi["outs"])):
+        label = "the result" if len(ft["outs"]) == 1 else f"result[{j}]"
+        _compare_view(ex, label, ot, oi)
+
+
+def _compare_view(ex: Example, label: str, ot: dict[str, Any], oi: dict[str, Any]) -> None:
+    empty_out = int(np.prod(ot["meta"]["shape"])) == 0
+    for name, (tin, tout) in ot["ptrs"].items():
         if tin == 0 or tout == 0 or empty_out or _numel(ex, name) == 0:
             continue  # no element is reachable: sharing is unobservable, so not compared
-        iin, iout = fi["ptrs"][name]
+        iin, iout = oi["ptrs"][name]
         if (tin == tout) != (iin == iout):
             what = "shares memory with" if tin == tout else "does not share memory with"
-            raise Mismatch(f"in torch the result {what} input {name!r}; in the library it "
+            raise Mismatch(f"in torch {label} {what} input {name!r}; in the library it "
                            f"{'does not' if tin == tout else 'does'}",
                            {"torch_shares": tin == tout, "impl_shares": iin == iout,
-                            "torch_meta": ft["meta"], "impl_meta": fi["meta"]})
+                            "torch_meta": ot["meta"], "impl_meta": oi["meta"]})
         if tin == tout:
             for key in ("stride", "storage_offset", "shape"):
-                if ft["meta"][key] != fi["meta"][key]:
-                    raise Mismatch(f"view {key} differs from torch",
-                                   {"expected": ft["meta"][key], "actual": fi["meta"][key],
-                                    "torch_meta": ft["meta"], "impl_meta": fi["meta"]})
-    if ft["write_through"] is not None:
-        m = mismatch(ft["write_through"], fi["write_through"], path="result after writing into its input")
+                if ot["meta"][key] != oi["meta"][key]:
+                    raise Mismatch(f"view {key} differs from torch ({label})",
+                                   {"expected": ot["meta"][key], "actual": oi["meta"][key],
+                                    "torch_meta": ot["meta"], "impl_meta": oi["meta"]})
+    if ot["write_through"] is not None:
+        m = mismatch(ot["write_through"], oi["write_through"], path=f"{label} after writing into its input")
         if m:
-            raise Mismatch("a write into the input does not show in the view as in torch", m)
+            raise Mismatch(f"a write into the input does not show in {label} as in torch", m)
 
 
 def _numel(ex: Example, name: str) -> int:
-    v = ex.values[name]
-    return int(v.array.size)
+    v = ex.values.get(name)
+    if isinstance(v, NdArray):
+        return int(v.array.size)
+    return int(ex.tensor_arg(name).array.size)
 
 
 def _view_applies(op: OpSpec) -> bool:
-    return op.returns != "value" and any(a.kind in TENSOR_KINDS + ("tensor", "ndarray") for a in op.all_args)
+    tensorish = TENSOR_KINDS + ("tensor", "ndarray", "index_tensor", "tensors", "mask")
+    return op.returns != "value" and any(a.kind in tensorish for a in op.all_args)
 
 
 def _view_repro(ctx: Ctx, ex: Example) -> list[str]:
@@ -128,7 +167,7 @@ def _inplace_facts(runner: TorchLikeRunner, ctx: Ctx, ex: Example) -> dict[str, 
     path = _inplace_path(ctx.op) if runner is ctx.torch else (
         ctx.op.impl if ctx.op.returns == "inplace" else ctx.op.inplace)
     r = runner.call(path, b)
-    return {
+    facts = {
         "outcome": r,
         "returns_self": (r.value is x) if not r.raised else None,
         "self": runner.read(x, f"input {name} after the in-place op"),
@@ -137,6 +176,12 @@ def _inplace_facts(runner: TorchLikeRunner, ctx: Ctx, ex: Example) -> dict[str, 
         "same_storage": runner.storage_ptr(x, name) == p0,
         "dtype": runner.dtype_name(x),
     }
+    if ctx.op.random is not None:  # random fill: the alias must see exactly what self holds
+        v = ex.tensor_arg(name)
+        seen = layouts.apply_numpy(facts["alias"], v.layout) if b.bases.get(name) is not None else facts["alias"]
+        facts["alias_sees_self"] = mismatch(facts["self"], seen) is None
+        facts["shape"] = tuple(np.shape(facts["self"]))
+    return facts
 
 
 def run_inplace(ctx: Ctx, ex: Example) -> None:
@@ -144,10 +189,15 @@ def run_inplace(ctx: Ctx, ex: Example) -> None:
         reject()
     fi, ft = _inplace_facts(ctx.impl, ctx, ex), _inplace_facts(ctx.torch, ctx, ex)
     same_exceptions(fi["outcome"], ft["outcome"], "the in-place call")
-    for key in ("returns_self", "dtype", "same_storage", "version_bumped"):
+    keys = ("returns_self", "dtype", "same_storage", "version_bumped")
+    if ctx.op.random is not None:
+        keys += ("alias_sees_self", "shape")
+    for key in keys:
         if fi[key] != ft[key]:
             raise Mismatch(f"in-place: {key} is {fi[key]} in the library, {ft[key]} in torch",
                            {"expected": ft[key], "actual": fi[key]})
+    if ctx.op.random is not None or ft["outcome"].raised:
+        return  # random values are not compared with torch's (checks/random.py)
     for key in ("self", "alias"):
         m = mismatch(ft[key], fi[key], ctx.op.tolerance, path=key)
         if m:
@@ -175,9 +225,8 @@ OUT_MODES = ("fresh", "resize", "alias", "other_dtype")
 
 
 def _out_target(ex: Example, shape: tuple, dtype: str) -> str | None:
-    return next((n for n, v in ex.values.items()
-                 if isinstance(v, TensorArg) and v.shape == shape and v.dtype == dtype
-                 and v.layout.name != "expanded"), None)
+    return next((n for n, v in ex.tensor_args().items()
+                 if v.shape == shape and v.dtype == dtype and v.layout.name != "expanded"), None)
 
 
 def _make_out(runner: TorchLikeRunner, b, mode: str, shape: tuple, dtype: str, alias: str | None) -> Any:
@@ -190,44 +239,78 @@ def _make_out(runner: TorchLikeRunner, b, mode: str, shape: tuple, dtype: str, a
     return runner.module.zeros(size, **kw)
 
 
+def _returned_out(r: Any, outs: list[Any]) -> bool | None:
+    if r.raised:
+        return None
+    if len(outs) == 1:
+        return r.value is outs[0]
+    return isinstance(r.value, tuple) and len(r.value) == len(outs) and all(a is b for a, b in zip(r.value, outs))
+
+
 def run_out(ctx: Ctx, ex: Example) -> None:
+    """out= in four modes (a fresh tensor, an empty one to resize, another dtype, an input as out);
+    ops with tuple results take a tuple of outs (max(dim, out=(values, indices)))."""
     bt0 = ctx.torch.build(ex)
     rt0 = ctx.torch.call(ctx.op.torch, bt0)
-    if not rt0.raised and not ctx.torch.is_tensor(rt0.value):
+    multi = not rt0.raised and isinstance(rt0.value, tuple) and all(ctx.torch.is_tensor(v) for v in rt0.value)
+    if not rt0.raised and not ctx.torch.is_tensor(rt0.value) and not multi:
         reject()
     mode = ex.extra["out_mode"]
-    if rt0.raised:  # the out= call must raise the same way; give it an empty out to resize
-        shape, dtype, mode = (0,), ctx.dtype or "float32", "resize"
+    if rt0.raised and ctx.op.outputs:  # a tuple of empty outs: values in the bucket dtype, indices int64
+        multi = True
+        shapes = [(0,)] * len(ctx.op.outputs)
+        dtypes = ["int64" if o.index_of else (ctx.dtype or "float32") for o in ctx.op.outputs]
+        mode = "resize"
+    elif rt0.raised:  # the out= call must raise the same way; give it an empty out to resize
+        shapes, dtypes, mode = [(0,)], [ctx.dtype or "float32"], "resize"
     else:
-        shape, dtype = tuple(rt0.value.shape), dt.name_of(rt0.value.dtype)
+        results = list(rt0.value) if multi else [rt0.value]
+        shapes = [tuple(v.shape) for v in results]
+        dtypes = [dt.name_of(v.dtype) for v in results]
     if mode == "other_dtype":
-        dtype = ex.extra["out_dtype"] if ex.extra["out_dtype"] != dtype else ("float64" if dtype != "float64" else "int64")
-    alias = _out_target(ex, shape, dtype) if mode == "alias" else None
+        d0 = dtypes[0]
+        dtypes[0] = ex.extra["out_dtype"] if ex.extra["out_dtype"] != d0 else ("float64" if d0 != "float64" else "int64")
+    if mode == "alias" and multi:
+        mode = "fresh"
+    alias = _out_target(ex, shapes[0], dtypes[0]) if mode == "alias" else None
     facts = {}
     for label, runner, path in (("impl", ctx.impl, ctx.op.impl), ("torch", ctx.torch, ctx.op.torch)):
         b = runner.build(ex)
-        out = _make_out(runner, b, mode, shape, dtype, alias)
-        p0 = runner.storage_ptr(out, "out")
-        r = runner.call(path, b, out=out)
+        outs = [_make_out(runner, b, mode, sh, d, alias) for sh, d in zip(shapes, dtypes)]
+        p0 = [runner.storage_ptr(o, "out") for o in outs]
+        r = runner.call(path, b, out=tuple(outs) if multi else outs[0])
         facts[label] = {
             "outcome": r,
-            "returns_out": (r.value is out) if not r.raised else None,
-            "out": runner.read(out, "out after the call"),
-            "same_storage": runner.storage_ptr(out, "out") == p0,
-            "dtype": runner.dtype_name(out),
+            "returns_out": _returned_out(r, outs),
+            "out": [runner.read(o, "out after the call") for o in outs],
+            "same_storage": [runner.storage_ptr(o, "out") == p for o, p in zip(outs, p0)],
+            "dtype": [runner.dtype_name(o) for o in outs],
+            "shape": [tuple(int(x) for x in o.shape) for o in outs],
         }
     fi, ft = facts["impl"], facts["torch"]
     same_exceptions(fi["outcome"], ft["outcome"], f"the out= call ({mode})")
     if ft["outcome"].raised:
         return
-    for key in ("returns_out", "dtype"):
+    for key in ("returns_out", "dtype", "shape"):
         if fi[key] != ft[key]:
             raise Mismatch(f"out= ({mode}): {key} is {fi[key]} in the library, {ft[key]} in torch",
                            {"expected": ft[key], "actual": fi[key], "mode": mode})
-    if shape and int(np.prod(shape)) and mode != "resize" and fi["same_storage"] != ft["same_storage"]:
-        raise Mismatch(f"out= ({mode}): the library {'re' if not fi['same_storage'] else 'did not re'}allocated "
-                       "out's storage", {"expected": ft["same_storage"], "actual": fi["same_storage"], "mode": mode})
-    m = mismatch(ft["out"], fi["out"], ctx.op.tolerance, path="out")
+    for j, shape in enumerate(shapes):
+        if (shape and int(np.prod(shape)) and mode != "resize"
+                and fi["same_storage"][j] != ft["same_storage"][j]):
+            raise Mismatch(f"out= ({mode}): the library {'re' if not fi['same_storage'][j] else 'did not re'}"
+                           "allocated out's storage", {"expected": ft["same_storage"][j],
+                                                       "actual": fi["same_storage"][j], "mode": mode})
+    if ctx.op.random is not None:
+        return  # random values: only where they went is compared (checks/random.py checks them)
+    if ctx.op.post or ctx.op.ties:
+        from .forward import compare_values
+        tv = ctx.torch.read(ctx.torch.outputs(ctx.op, tuple(ctx.torch.tensor(a) for a in ft["out"])))
+        iv = ctx.torch.read(ctx.torch.outputs(ctx.op, tuple(ctx.torch.tensor(a) for a in fi["out"])))
+        m = compare_values(ctx, ex, tv, iv)
+    else:
+        m = mismatch(ft["out"] if multi else ft["out"][0], fi["out"] if multi else fi["out"][0],
+                     ctx.op.tolerance, path="out")
     if m:
         raise Mismatch(f"out= ({mode}): values written into out differ from torch", {**m, "mode": mode})
 
@@ -236,8 +319,25 @@ def _out_extra(op: OpSpec) -> dict[str, st.SearchStrategy]:
     return {"out_mode": st.sampled_from(OUT_MODES), "out_dtype": st.sampled_from(dt.ALL)}
 
 
+def _out_repro_multi(ctx: Ctx, ex: Example, mode: str | None) -> list[str]:
+    size = "(0,)" if mode == "resize" else "tuple(e.shape)"
+    lines = [f"# out= mode {mode!r} with a tuple of outs (alias is replaced by fresh for tuple results)"
+             ] + repro.op_call_lines(ctx.op, ex, target="expected") + [
+        f"out = [m.zeros({size}, dtype=e.dtype) for e in expected]"]
+    if mode == "other_dtype":
+        od = ex.extra.get("out_dtype")
+        lines.append(f"out[0] = m.zeros(tuple(expected[0].shape), dtype=m.{od} if expected[0].dtype != m.{od} else "
+                     "(m.float64 if expected[0].dtype != m.float64 else m.int64))")
+    return lines + ["out = tuple(out)", "p0 = [o.untyped_storage().data_ptr() for o in out]"
+                    ] + repro.op_call_lines(ctx.op, ex, extra="out=out") + [
+        "print(m.__name__, 'returns out:', all(a is b for a, b in zip(r, out)), 'same storage:', "
+        "[o.untyped_storage().data_ptr() == p for o, p in zip(out, p0)])", "print(out)"]
+
+
 def _out_repro(ctx: Ctx, ex: Example) -> list[str]:
     mode = ex.extra.get("out_mode")
+    if ctx.op.outputs:
+        return _out_repro_multi(ctx, ex, mode)
     fresh = "m.zeros(tuple(expected.shape), dtype=expected.dtype)"
     if mode == "resize":
         make = "m.zeros((0,), dtype=expected.dtype)"
@@ -246,7 +346,7 @@ def _out_repro(ctx: Ctx, ex: Example) -> list[str]:
         make = (f"m.zeros(tuple(expected.shape), dtype=m.{od} if expected.dtype != m.{od} else "
                 "(m.float64 if expected.dtype != m.float64 else m.int64))")
     elif mode == "alias":
-        names = [n for n, v in ex.values.items() if isinstance(v, TensorArg) and v.layout.name != "expanded"]
+        names = [n for n, v in ex.tensor_args().items() if v.layout.name != "expanded"]
         make = (f"next((t for t in ({', '.join(names)}{',' if names else ''}) if t.shape == expected.shape "
                 f"and t.dtype == expected.dtype), {fresh})")
     else:

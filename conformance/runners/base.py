@@ -51,10 +51,12 @@ class ReadError(Exception):
 
 def call_path_parts(path: str) -> tuple[str, str]:
     """'torch.add' -> ('module', 'add'); 'Tensor.add_' -> ('method', 'add_');
-    'operator.getitem' -> ('operator', 'getitem'); 'torch.linalg.svd' -> ('module', 'linalg.svd')."""
+    'operator.getitem' -> ('operator', 'getitem'); 'torch.linalg.svd' -> ('module', 'linalg.svd');
+    'attr.T' -> ('attr', 'T') (property of the first argument, read without a call);
+    'builtins.repr' -> ('builtins', 'repr')."""
     head, _, rest = path.partition(".")
     if head == "Tensor":
         return "method", rest
-    if head == "operator":
-        return "operator", rest
+    if head in ("operator", "attr", "builtins"):
+        return head, rest
     return "module", rest

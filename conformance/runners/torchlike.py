@@ -10,7 +10,9 @@ import numpy as np
 
 from .. import dtypes as dt
 from .. import layouts
-from ..strategies import OMIT, DType, Example, NdArray, TensorArg
+import builtins
+
+from ..strategies import OMIT, Device, DType, Example, NdArray, TensorArg
 from .base import Outcome, ReadError, call_path_parts
 
 
@@ -45,13 +47,9 @@ class TorchLikeRunner:
         values: dict[str, Any] = {}
         for name, v in ex.values.items():
             if isinstance(v, TensorArg):
-                base = self.tensor(v.base)
-                t = layouts.apply_torchlike(base, v.layout)
-                if name in grad:
-                    t = t.detach().requires_grad_(True)
-                b.tensors[name] = t
-                b.bases[name] = base if not v.layout.trivial else None
-                values[name] = t
+                values[name] = self._build_tensor(b, name, v, grad)
+            elif isinstance(v, list) and v and all(isinstance(x, TensorArg) for x in v):
+                values[name] = [self._build_tensor(b, f"{name}[{i}]", x, grad) for i, x in enumerate(v)]
             elif isinstance(v, NdArray):
                 b.ndarrays[name] = v.array.copy()  # from_numpy shares: never let frameworks share one array
                 values[name] = b.ndarrays[name]
@@ -68,6 +66,15 @@ class TorchLikeRunner:
         b.kwargs = {s.name: values[s.name] for s in ex.op.kwargs if values[s.name] is not OMIT}
         return b
 
+    def _build_tensor(self, b: Built, name: str, v: TensorArg, grad: frozenset[str]) -> Any:
+        base = self.tensor(v.base)
+        t = layouts.apply_torchlike(base, v.layout)
+        if name in grad or v.requires_grad:
+            t = t.detach().requires_grad_(True)
+        b.tensors[name] = t
+        b.bases[name] = base if not v.layout.trivial else None
+        return t
+
     def _convert(self, v: Any) -> Any:
         if isinstance(v, DType):
             return self.dtype(v.name)
@@ -78,8 +85,13 @@ class TorchLikeRunner:
         kind, name = call_path_parts(path)
         if kind == "method":
             return getattr(args[0], name), args[1:]
+        if kind == "attr":
+            obj = args[0]
+            return (lambda: getattr(obj, name)), args[1:]
         if kind == "operator":
             return getattr(operator, name), args
+        if kind == "builtins":
+            return getattr(builtins, name), args
         fn: Any = self.module
         for part in name.split("."):
             fn = getattr(fn, part)
@@ -111,10 +123,14 @@ class TorchLikeRunner:
                 if self.device != "cpu":
                     t = t.cpu()
                 return np.array(t.numpy(), copy=True)
+            if isinstance(v, np.ndarray):  # numpy(): a copy, so later writes do not change what was read
+                return np.array(v, copy=True)
             if isinstance(v, (list, tuple)) and not isinstance(v, str):
                 return [self.read(x, what) for x in v]
             if isinstance(v, self.module.dtype):
                 return DType(dt.name_of(v))
+            if type(v).__name__ == "device":
+                return Device(str(v))
             return v
         except ReadError:
             raise
@@ -152,10 +168,38 @@ class TorchLikeRunner:
             return dt.name_of(v.dtype)
         return type(v).__name__
 
+    # ---------------------------------------------------------------- outputs
+    def outputs(self, op: Any, value: Any) -> Any:
+        """What the checks compare: the result itself, or a tuple result as a list, after the spec's
+        `post` (svd: [S, U diag(S) V^T], which do not depend on the singular vectors' signs)."""
+        if isinstance(value, tuple) and not self.is_tensor(value):
+            value = list(value)
+        if op.post == "svd" and isinstance(value, list) and len(value) == 3:
+            u, s, v = value
+            k = int(s.shape[-1])
+            u, v = u.narrow(-1, 0, k), v.narrow(-1, 0, k)
+            return [s, (u * s.unsqueeze(-2)).matmul(v.transpose(-2, -1))]
+        return value
+
+    def diff_outputs(self, op: Any, value: Any) -> list[Any] | Any:
+        """The differentiable outputs: the result, or the floating-point elements of a tuple result."""
+        outs = self.outputs(op, value)
+        if isinstance(outs, list):
+            return [o for o in outs if self.is_tensor(o) and o.dtype.is_floating_point]
+        return outs
+
     # ---------------------------------------------------------------- autograd helpers
     def cotangent(self, like: Any, seed: int) -> Any:
+        if isinstance(like, list):
+            return [self.cotangent(x, seed + i) for i, x in enumerate(like)]
         arr = cotangent_array(tuple(like.shape), dt.name_of(like.dtype), seed)
         return self.tensor(arr)
+
+    def backward(self, outs: Any, ct: Any, **kw: Any) -> Outcome:
+        """outs.backward(ct) for one output (the Tensor method), autograd.backward for several."""
+        if isinstance(outs, list):
+            return self.attempt(self.module.autograd.backward, outs, ct, **kw)
+        return self.attempt(outs.backward, ct, **kw)
 
 
 def cotangent_array(shape: tuple[int, ...], dtype: str, seed: int) -> np.ndarray:
