@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -38,6 +39,9 @@ SEVERITY = {"error": 6, "fail": 5, "stale": 4, "gap": 3, "divergence": 2, "pass"
 #: Canonical column order for checks; unknown checks follow in order of first appearance.
 CHECK_ORDER = ("forward", "dtype", "shape", "view", "inplace", "out", "grad",
                "accumulation", "retain_graph", "errors")
+
+#: The group of the seed-errata records (conformance/errata.py): shown in their own report section.
+ERRATA_GROUP = "errata"
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -354,6 +358,48 @@ def pass_rate(counts: Counter | dict[str, int]) -> float | None:
     if not applicable:
         return None
     return sum(counts.get(s, 0) for s in GOOD) / applicable
+
+
+def record_key(r: dict[str, Any]) -> tuple[str, str, str, str, str, str]:
+    """What identifies a record across runs: group, op, check, oracle, device, dtype."""
+    return (r["group"], r["op"], r["check"], r["oracle"], r["device"], str(r.get("dtype")))
+
+
+def duration(r: dict[str, Any]) -> float:
+    """A record's ``duration_s`` as a float (0.0 when absent or not a number)."""
+    d = r.get("duration_s")
+    return float(d) if isinstance(d, (int, float)) and not isinstance(d, bool) and math.isfinite(d) else 0.0
+
+
+_DECLARED_PREFIX = re.compile(r"^declared (gap|divergence)\b[^:]*:\s*", re.I)
+
+
+def declared_kind(r: dict[str, Any]) -> str | None:
+    """For gap / divergence / stale records: which kind of declaration they concern.
+
+    ``stale`` means a declared gap or divergence no longer happens; the engine says which in the
+    reason ("declared divergence no longer reproduces: ...", "declared gap now passes; ...") and may
+    say it in a ``declared`` field.  None for other statuses."""
+    status = r.get("status")
+    if status in ("gap", "divergence"):
+        return status
+    if status != "stale":
+        return None
+    if r.get("declared") in ("gap", "divergence"):
+        return r["declared"]
+    m = _DECLARED_PREFIX.match(str(r.get("reason") or ""))
+    if m:
+        return m.group(1).lower()
+    return "divergence" if "divergence" in str(r.get("reason") or "").lower() else "gap"
+
+
+def declared_reason(r: dict[str, Any]) -> str:
+    """The declaration's own reason: a stale record's reason without the engine's prefix (so a stale
+    record and the still-happening records of the same declaration group together)."""
+    reason = str(r.get("reason") or "(no reason given)")
+    if r.get("status") == "stale":
+        reason = _DECLARED_PREFIX.sub("", reason, count=1) or reason
+    return reason
 
 
 def _ordered(items: Iterable[Any]) -> list[Any]:

@@ -150,3 +150,18 @@ def test_counts_and_pass_rate(tmp_path):
     assert rs.counts("nope")["pass"] == 0 and rs.pass_rate("nope") is None
     assert pass_rate({"skip": 4}) is None
     assert RunSet().complete is False and len(RunSet()) == 0
+
+
+def test_record_helpers():
+    from conformance.results import declared_kind, declared_reason, duration, record_key
+    r = rec(duration_s=0.5)
+    assert record_key({**r, "device": "cpu"}) == ("pointwise", "add", "forward", "torch", "cpu", "float32")
+    assert duration(r) == 0.5 and duration(rec(duration_s=None)) == 0.0 and duration(rec(duration_s="nan")) == 0.0
+    assert duration({"duration_s": True}) == 0.0
+    stale_gap = rec(status="stale", reason="declared gap now passes; remove it from specs/gaps.toml: no out=")
+    stale_div = rec(status="stale", reason="declared divergence no longer reproduces: jax promotes")
+    assert (declared_kind(stale_gap), declared_reason(stale_gap)) == ("gap", "no out=")
+    assert (declared_kind(stale_div), declared_reason(stale_div)) == ("divergence", "jax promotes")
+    assert declared_kind(rec(status="stale", reason="x", declared="divergence")) == "divergence"
+    assert declared_kind(rec(status="gap", reason="r")) == "gap" and declared_kind(rec()) is None
+    assert declared_reason(rec(status="gap", reason="declared gap: kept as is")) == "declared gap: kept as is"

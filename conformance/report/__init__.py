@@ -1,9 +1,14 @@
-"""Render conformance results as one self-contained HTML file.
+"""Render conformance results as one self-contained HTML file, plus its JUnit XML twin.
 
 ``render_html(paths, out_html, previous=None)`` reads results files (see :mod:`conformance.results`),
 merges them and writes a single page with inline CSS and vanilla JS: no network, no CDN, so the
 file can be attached to a CI run and opened anywhere.  jinja2 autoescaping is always on: op names,
 reasons, error messages and repro snippets come from libraries under test and may contain markup.
+Next to the page it writes ``junit.xml`` (:func:`write_junit`; one testcase per record) unless
+``junit=False``.
+
+Seed titles come from the seed notes' first lines when they are next to the repository
+(:mod:`conformance.report.seeds`); the page embeds that id -> title map as JSON (``#seed-map``).
 
 ``main(argv)`` implements ``python -m conformance report RESULTS... --out DIR [--previous FILE]``.
 """
@@ -20,10 +25,12 @@ from markupsafe import Markup
 
 from ..results import RunSet, read_results
 from . import model
+from .junit import write_junit
+from .seeds import seed_titles
 
 _HERE = Path(__file__).parent
 
-__all__ = ["render_html", "render_runset", "main"]
+__all__ = ["render_html", "render_runset", "write_junit", "seed_titles", "main"]
 
 
 def _environment() -> jinja2.Environment:
@@ -39,9 +46,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_runset(rs: RunSet, previous: RunSet | None = None, title: str | None = None) -> str:
-    """The report for an already-read RunSet, as an HTML string."""
-    ctx = model.build(rs, previous, title)
+def render_runset(rs: RunSet, previous: RunSet | None = None, title: str | None = None,
+                  seed_map: dict[str, dict[str, str]] | None = None) -> str:
+    """The report for an already-read RunSet, as an HTML string.  ``seed_map``: seed id ->
+    {"title", "file"}; by default read from the seed notes next to the repository, if there."""
+    ctx = model.build(rs, previous, title, seed_titles() if seed_map is None else seed_map)
     # Our own static assets, read from files next to the template (trusted, so Markup).
     ctx["css"] = Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8"))
     ctx["js"] = Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8"))
@@ -49,15 +58,20 @@ def render_runset(rs: RunSet, previous: RunSet | None = None, title: str | None 
 
 
 def render_html(results_paths: str | os.PathLike | Iterable[str | os.PathLike], out_html: str | os.PathLike,
-                previous: str | os.PathLike | None = None, title: str | None = None) -> None:
-    """Read ``results_paths`` (files or directories of ``*.jsonl``), write one HTML file to ``out_html``.
+                previous: str | os.PathLike | None = None, title: str | None = None, *,
+                junit: bool = True, seed_map: dict[str, dict[str, str]] | None = None) -> RunSet:
+    """Read ``results_paths`` (files or directories of ``*.jsonl``), write one HTML file to ``out_html``
+    and, with ``junit=True`` (the default), ``junit.xml`` next to it.  Returns the RunSet read.
 
     ``previous``: a results file (or directory) of an earlier run; the report then lists cells
-    that are newly failing / newly passing.
+    that are newly failing / newly passing and ops that got slower / faster.
     """
     rs = read_results(results_paths)
     prev = read_results(previous) if previous else None
-    _write(render_runset(rs, prev, title), out_html)
+    _write(render_runset(rs, prev, title, seed_map), out_html)
+    if junit:
+        write_junit(rs, Path(out_html).with_name("junit.xml"))
+    return rs
 
 
 def _write(html: str, out_html: str | os.PathLike) -> None:
@@ -76,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default="reports", help="output directory (default: reports)")
     p.add_argument("--previous", help="results of an earlier run, to list newly failing/passing cells")
     p.add_argument("--title", help="page title")
+    p.add_argument("--no-junit", action="store_true", help="do not write junit.xml next to index.html")
     args = p.parse_args(argv)
     missing = [r for r in args.results if not Path(r).exists()]
     if missing:
@@ -83,9 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Path(args.out) / "index.html"
     rs = read_results(args.results)
     _write(render_runset(rs, read_results(args.previous) if args.previous else None, args.title), out)
+    if not args.no_junit:
+        write_junit(rs, out.with_name("junit.xml"))
     c = rs.counts()
     print(f"{out}: {len(rs)} records from {len(rs.runs)} run(s); "
           + ", ".join(f"{s} {c[s]}" for s in c if c[s])
-          + ("" if rs.complete else "  [INCOMPLETE RUN]"))
+          + ("" if rs.complete else "  [INCOMPLETE RUN]")
+          + ("" if args.no_junit else f"\n{out.with_name('junit.xml')}: JUnit XML, one testcase per record"))
     return 0
 

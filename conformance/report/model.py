@@ -1,33 +1,48 @@
 """Turn a :class:`~conformance.results.RunSet` into the plain data the HTML template shows.
 
 All decisions about *what* to show live here (and are unit-testable without HTML); the template
-only lays it out.  Strings stay raw here: escaping is the template's job (jinja2 autoescape).
+only lays it out.  Strings stay raw here: escaping is the template's job (jinja2 autoescape) and,
+for the embedded JSON, ``tojson`` plus the page script's ``textContent``.
+
+Big runs: the per-record details (expected/actual, inputs, repro...) are not rendered as HTML but
+sent once, as compact JSON with every string interned (:class:`Data`); the page script builds a
+record's view when a cell or a failure is opened.  The HTML carries the matrix (one short ``<td>``
+per cell) and one summary line per failure, so a 500-op run stays a few MB and opens in about a
+second.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
-from ..results import BAD, GOOD, SEVERITY, STATUSES, Cell, CellKey, RunSet, pass_rate
+from ..results import (BAD, ERRATA_GROUP, GOOD, SEVERITY, STATUSES, Cell, CellKey, RunSet, declared_kind,
+                       declared_reason, duration, pass_rate, record_key, Run)
 
 #: Legend text, one line per status, in display order.
 LEGEND = {
     "pass": "library agrees with the oracle on every example",
     "fail": "library disagrees with the oracle",
-    "stale": "a declared gap or divergence now passes: remove the declaration",
+    "stale": "a declared gap or divergence no longer happens: remove the declaration",
     "error": "the harness itself crashed on this check",
     "gap": "declared, known library gap (expected failure)",
     "divergence": "torch and JAX differ for a reason declared in the spec (expected)",
     "skip": "not applicable (reason in the details)",
 }
 ORACLE_ABBR = {"torch": "T", "jax": "J", "self": "S"}
-# Detail keys that get a dedicated place in a failure entry; the rest go to a key/value table.
+# Detail keys that get a dedicated place in a record's view; the rest go to a key/value list.
 INPUT_KEYS = ("inputs", "args", "kwargs", "example", "shrunk")
 MESSAGE_KEYS = ("message", "error", "exception", "traceback")
 CLIP = 6000  # characters per shown value: a 10^6-element "expected" must not make a 100 MB page
+#: Timing changes against the previous run: reported when an op is this much slower/faster ...
+TIME_CHANGE = 0.25
+#: ... and at least this slow in one of the two runs (below it, timer noise dominates).
+TIME_FLOOR_S = 0.05
+SLOWEST = 12
+CHANGES_MAX = 200  # rows per list in "Since the previous run"
+CELL_W, CHAR_W, TIME_W = 38, 8, 46   # matrix geometry, px
 
 
 def _scalar(v: Any) -> str:
@@ -68,6 +83,26 @@ def _rate(r: float | None) -> str:
     return "–" if r is None else f"{100 * r:.1f}%"
 
 
+def secs(s: float | None) -> str:
+    """Compact seconds for tables: 0.004 -> '0.004', 1.234 -> '1.23', 123.4 -> '123'."""
+    if s is None:
+        return "–"
+    if round(s, 3) < 0.01:
+        return f"{s:.3f}"
+    if round(s, 2) < 10:
+        return f"{s:.2f}"
+    if round(s, 1) < 100:
+        return f"{s:.1f}"
+    return f"{s:.0f}"
+
+
+def _share(part: float, total: float) -> str:
+    if not total:
+        return "–"
+    p = 100 * part / total
+    return f"{p:.1f}%" if p < 10 else f"{p:.0f}%"
+
+
 def _header_view(run) -> dict[str, Any]:
     """Pick known header fields under the names the engine may use; keep the rest as extras."""
     h = run.header
@@ -77,7 +112,7 @@ def _header_view(run) -> dict[str, Any]:
             versions.setdefault(name, h[name])
     known = {"versions", "python", "numpy", "torch", "jax", "jaxlib", "hypothesis", "seed",
              "hypothesis_seed", "profile", "device", "impl", "impl_module", "argv", "started",
-             "format", "pid"}
+             "format", "pid", "ops"}
     argv = h.get("argv")
     return {
         "path": run.path,
@@ -93,6 +128,7 @@ def _header_view(run) -> dict[str, Any]:
         "reason": run.incomplete_reason,
         "records": len(run.records),
         "bad_lines": run.bad_lines,
+        "time": secs(sum(duration(r) for r in run.records)),
         "extra": {k: pretty(v, 300) for k, v in h.items() if k not in known},
     }
 
@@ -102,69 +138,107 @@ def _joined(values) -> str:
     return " / ".join(vals) if vals else "–"
 
 
-def _record_view(r: dict[str, Any]) -> dict[str, Any]:
-    """A record for display: detail split into expected/actual, inputs, message and the rest."""
+def _summary(r: dict[str, Any]) -> str:
+    """One line for a collapsed failure entry: the reason, else what the check found."""
     d = r.get("detail") or {}
-    used = {"expected", "actual", *INPUT_KEYS, *MESSAGE_KEYS}
-    message = "\n".join(pretty(d[k]) for k in MESSAGE_KEYS if k in d) or None
-    # One line for the collapsed failure entry: the declared reason, else what the check found.
-    problem = " ".join(str(d[k]) for k in ("what", "problem") if isinstance(d.get(k), str))
-    summary = r.get("reason") or (message.splitlines()[0] if message else problem)
-    return {
-        "op": r["op"], "group": r["group"], "check": r["check"], "oracle": r["oracle"],
-        "device": r["device"], "dtype": r.get("dtype"), "status": r["status"],
-        "reason": r.get("reason"), "examples": r.get("examples"),
-        "seeds": ", ".join(map(str, r.get("seeds") or [])),
-        "spec": r.get("spec"),
-        "duration": r["duration_s"] if isinstance(r.get("duration_s"), (int, float)) else None,
-        "repro": r.get("repro"),
-        "expected": pretty(d["expected"]) if "expected" in d else None,
-        "actual": pretty(d["actual"]) if "actual" in d else None,
-        "inputs": [(k, pretty(d[k])) for k in INPUT_KEYS if k in d],
-        "message": message, "summary": summary or "",
-        "other": [(k, pretty(v, 1500)) for k, v in d.items() if k not in used],
-    }
+    if r.get("reason"):
+        return str(r["reason"])
+    for k in MESSAGE_KEYS:
+        if k in d:
+            return pretty(d[k], 300).strip().splitlines()[0] if pretty(d[k], 300).strip() else ""
+    return " ".join(str(d[k]) for k in ("what", "problem") if isinstance(d.get(k), str))
 
 
-def _cell_title(cell: Cell) -> str:
-    """Hover text: one line for the cell, then one per record when there are several (dtypes)."""
-    k = cell.key
-    head = f"{k.op} · {k.check} vs {k.oracle} · {k.device}: {cell.status}"
-    if len(cell.records) == 1:
-        r = cell.records[0]
-        return head + (f" · {r['dtype']}" if r.get("dtype") else "") + (
-            f"\n{str(r['reason'])[:100]}" if r.get("reason") else "")
-    lines = [head]
-    for r in cell.records[:8]:
-        bit = f"  {r.get('dtype') or '—'}: {r['status']}"
-        lines.append(bit + (f" · {str(r['reason'])[:60]}" if r.get("reason") else ""))
-    if len(cell.records) > 8:
-        lines.append(f"  … {len(cell.records) - 8} more")
-    return "\n".join(lines)
+class Data:
+    """The page's embedded JSON: records in compact arrays, every string interned once.
+
+    ``str``: the string table; every string field below is an index into it (-1 = none).
+    ``cols``: ``[check, device, oracle]`` per matrix column.  ``rows``: ``[group, op, seeds]`` per op
+    row (its ``id="op-N"``).  ``cells``: ``[row, col, [record, ...]]``.  ``recs``: per record
+    ``[status, dtype, examples, seeds, duration, reason, body]`` (body: index into ``bodies`` or -1).
+    ``bodies``: ``[expected, actual, message, [[key, value]...] inputs, [[key, value]...] other,
+    repro, spec]``.
+    """
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
+        self.recs: list[list[Any]] = []
+        self.bodies: list[list[Any]] = []
+        self.rec_of: dict[int, int] = {}  # id(record dict) -> index in recs
+
+    def s(self, value: Any) -> int:
+        if value is None or value == "":
+            return -1
+        value = str(value)
+        i = self._index.get(value)
+        if i is None:
+            i = self._index[value] = len(self.strings)
+            self.strings.append(value)
+        return i
+
+    def record(self, r: dict[str, Any]) -> int:
+        """Index of ``r`` in ``recs`` (added on first use)."""
+        key = id(r)
+        if key in self.rec_of:
+            return self.rec_of[key]
+        d = r.get("detail") or {}
+        used = {"expected", "actual", *INPUT_KEYS, *MESSAGE_KEYS}
+        message = "\n".join(pretty(d[k]) for k in MESSAGE_KEYS if k in d)
+        body = [self.s(pretty(d["expected"])) if "expected" in d else -1,
+                self.s(pretty(d["actual"])) if "actual" in d else -1,
+                self.s(message),
+                [[self.s(k), self.s(pretty(d[k]))] for k in INPUT_KEYS if k in d],
+                [[self.s(k), self.s(pretty(v, 1500))] for k, v in d.items() if k not in used],
+                self.s(r.get("repro")),
+                self.s(r.get("spec") if r.get("spec") not in (None, r["op"]) else None)]
+        has_body = any(x != -1 and x != [] for x in body)
+        seeds = ", ".join(map(str, r.get("seeds") or []))
+        dur = r.get("duration_s")
+        self.recs.append([self.s(r["status"]), self.s(r.get("dtype")),
+                          r.get("examples") if isinstance(r.get("examples"), int) else None,
+                          self.s(seeds), round(dur, 4) if isinstance(dur, (int, float)) else None,
+                          self.s(r.get("reason")), len(self.bodies) if has_body else -1])
+        if has_body:
+            self.bodies.append(body)
+        self.rec_of[key] = len(self.recs) - 1
+        return self.rec_of[key]
 
 
-def _cell_json(cell: Cell, failure_of: dict[int, int]) -> dict[str, Any]:
-    """Detail-panel data for a cell. Failing records only carry the index of their entry in the
-    failures section (the panel clones it); empty fields are dropped, to keep big pages small."""
-    k = cell.key
-    recs = []
-    for r in cell.records:
-        if id(r) in failure_of:
-            recs.append({"dtype": r.get("dtype"), "status": r["status"], "f": failure_of[id(r)]})
-            continue
-        v = _record_view(r)
-        full = {x: v[x] for x in ("dtype", "status", "reason", "examples", "seeds", "duration",
-                                   "expected", "actual", "message", "repro", "inputs", "other")}
-        recs.append({x: val for x, val in full.items() if val not in (None, "", [])})
-    return {"op": k.op, "group": k.group, "check": k.check, "device": k.device,
-            "oracle": k.oracle, "status": cell.status, "records": recs}
+def decode(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records of an embedded ``data`` block as dicts again (the inverse of :class:`Data`, for
+    tests and tools reading a rendered page)."""
+    S = data["str"]
+
+    def s(i: int) -> str | None:
+        return None if i is None or i < 0 else S[i]
+    out = []
+    for r in data["recs"]:
+        rec: dict[str, Any] = {"status": s(r[0]), "dtype": s(r[1]), "examples": r[2], "seeds": s(r[3]),
+                               "duration": r[4], "reason": s(r[5])}
+        if r[6] >= 0:
+            b = data["bodies"][r[6]]
+            rec.update(expected=s(b[0]), actual=s(b[1]), message=s(b[2]),
+                       inputs={s(k): s(v) for k, v in b[3]}, other={s(k): s(v) for k, v in b[4]},
+                       repro=s(b[5]), spec=s(b[6]))
+        out.append(rec)
+    return out
 
 
-def _changes(current: dict[CellKey, Cell], previous: RunSet) -> dict[str, list[dict[str, str]]]:
-    """Cells that became bad (fail/stale/error) or became good (pass/divergence) since ``previous``."""
+def _op_times(records) -> dict[tuple[str, str], dict[str, float]]:
+    """(group, op) -> {device: summed duration_s}."""
+    out: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in records:
+        out[(r["group"], r["op"])][r["device"]] += duration(r)
+    return out
+
+
+def _changes(current: RunSet, cells: dict[CellKey, Cell], previous: RunSet) -> dict[str, Any]:
+    """Cells that became bad (fail/stale/error) or good (pass/divergence) since ``previous``, and ops
+    that got slower / faster by more than TIME_CHANGE (compared over the records both runs have)."""
     before = {k: c.status for k, c in previous.cells().items()}
     newly_failing, newly_passing = [], []
-    for key, cell in current.items():
+    for key, cell in cells.items():
         old, new = before.get(key), cell.status
         row = {"op": key.op, "group": key.group, "check": key.check, "oracle": key.oracle,
                "device": key.device, "old": old or "absent", "new": new}
@@ -172,45 +246,212 @@ def _changes(current: dict[CellKey, Cell], previous: RunSet) -> dict[str, list[d
             newly_failing.append(row)
         elif new in GOOD and old in BAD:
             newly_passing.append(row)
-    return {"newly_failing": newly_failing, "newly_passing": newly_passing}
+
+    prev_time: dict[tuple, float] = defaultdict(float)
+    for r in previous.records:
+        prev_time[record_key(r)] += duration(r)
+    now: dict[tuple[str, str, str], float] = defaultdict(float)
+    then: dict[tuple[str, str, str], float] = defaultdict(float)
+    n: Counter = Counter()
+    for r in current.records:
+        k = record_key(r)
+        if k in prev_time:
+            op = (r["group"], r["op"], r["device"])
+            now[op] += duration(r)
+            n[op] += 1
+    seen: set[tuple] = set()
+    for r in current.records:  # the previous side over the same record keys, each once
+        k = record_key(r)
+        if k in prev_time and k not in seen:
+            seen.add(k)
+            then[(r["group"], r["op"], r["device"])] += prev_time[k]
+    slower, faster = [], []
+    for op, t_new in now.items():
+        t_old = then[op]
+        if max(t_new, t_old) < TIME_FLOOR_S or t_old <= 0:
+            continue
+        change = (t_new - t_old) / t_old
+        row = {"group": op[0], "op": op[1], "device": op[2], "old": secs(t_old), "new": secs(t_new),
+               "change": f"{100 * change:+.0f}%", "value": change, "records": n[op]}
+        if change > TIME_CHANGE:
+            slower.append(row)
+        elif change < -TIME_CHANGE:
+            faster.append(row)
+    slower.sort(key=lambda r: -r["value"])
+    faster.sort(key=lambda r: r["value"])
+    lists = {"newly_failing": newly_failing, "newly_passing": newly_passing, "slower": slower, "faster": faster}
+    # Long lists are cut (a run against a very different previous one can change thousands of
+    # cells); the counts stay exact and the cut is said.
+    out: dict[str, Any] = {k: v[:CHANGES_MAX] for k, v in lists.items()}
+    out.update({f"n_{k}": len(v) for k, v in lists.items()})
+    return out
 
 
-def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None) -> dict[str, Any]:
-    """Everything the template needs, as plain dicts/lists/strings."""
+def _declarations(records, kind: str, anchor_of) -> list[dict[str, Any]]:
+    """One entry per declared (group, op, reason) of ``kind`` ('gap' or 'divergence'), folding
+    checks/dtypes/devices/oracles; stale records of the same declaration are counted in and listed,
+    so a reader sees which declarations to remove. Stale entries first, then catalog order."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for r in records:
+        if declared_kind(r) != kind:
+            continue
+        reason = declared_reason(r)
+        key = (r["group"], r["op"], reason)
+        e = out.setdefault(key, {"group": r["group"], "op": r["op"], "reason": reason, "anchor": anchor_of(r),
+                                 "checks": [], "dtypes": [], "devices": [], "oracles": [],
+                                 "n_active": 0, "n_stale": 0, "stale_where": []})
+        for f, val in (("checks", r["check"]), ("dtypes", r.get("dtype")),
+                       ("devices", r["device"]), ("oracles", r["oracle"])):
+            if val is not None and val not in e[f]:
+                e[f].append(val)
+        if r["status"] == "stale":
+            e["n_stale"] += 1
+            where = " / ".join(str(x) for x in (r["check"], r["oracle"], r.get("dtype"), r["device"]) if x)
+            if where not in e["stale_where"]:
+                e["stale_where"].append(where)
+        else:
+            e["n_active"] += 1
+    for e in out.values():
+        e["state"] = "stale" if not e["n_active"] else ("partly stale" if e["n_stale"] else "active")
+        e["st"] = kind + (" stale" if e["n_stale"] else "")
+    return sorted(out.values(), key=lambda e: (e["state"] == "active", e["anchor"][1]))
+
+
+def _errata(records, seed_map: dict[str, dict[str, str]], data: Data) -> list[dict[str, Any]]:
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_id.setdefault(r["op"], []).append(r)
+    out = []
+    for eid, recs in by_id.items():
+        worst = max(recs, key=lambda r: SEVERITY[r["status"]])
+        d = worst.get("detail") or {}
+        seeds = [str(s) for s in worst.get("seeds") or []]
+        facts = [f for f in d.get("facts") or [] if isinstance(f, dict)]
+        out.append({
+            "id": eid, "status": worst["status"], "reason": worst.get("reason") or "",
+            "seeds": seeds, "seed_titles": [seed_map.get(s, {}).get("title", "") for s in seeds],
+            "claim": pretty(d.get("seed_claim", "–"), 1500), "torch": pretty(d.get("torch_actual", "–"), 1500),
+            "library": pretty(d.get("library_actual", "–"), 1500),
+            "correction": pretty(d.get("correction", ""), 1500),
+            "facts": [{"side": str(f.get("side", "")), "what": str(f.get("what", "")),
+                       "holds": f.get("holds"), "shown": pretty(f.get("shown", ""), 1500)} for f in facts],
+            "repro": worst.get("repro"), "devices": _joined(r["device"] for r in recs),
+            "ops": ", ".join(map(str, worst.get("ops") or [])),
+            "duration": secs(sum(duration(r) for r in recs)),
+            "rec": data.record(worst),
+        })
+    return out
+
+
+def _seed_docs(records, seed_map: dict[str, dict[str, str]], anchor_of,
+               errata: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per seed document: its ops (from the records' ``seeds``, i.e. the specs) with their worst
+    status, the pass rate over their records, and its errata."""
+    ids = set(seed_map)
+    per: dict[str, dict[tuple[str, str], Counter]] = defaultdict(dict)
+    for r in records:
+        if r["group"] == ERRATA_GROUP:
+            continue
+        for s in r.get("seeds") or []:
+            s = str(s)
+            ids.add(s)
+            per[s].setdefault((r["group"], r["op"]), Counter())[r["status"]] += 1
+    out = []
+    for sid in sorted(ids):
+        ops = []
+        counts = Counter({s: 0 for s in STATUSES})
+        for (group, op), c in per.get(sid, {}).items():
+            counts.update(c)
+            status = max(c, key=SEVERITY.__getitem__)
+            ops.append({"op": op, "group": group, "status": status, "anchor": anchor_of({"group": group, "op": op}),
+                        "title": f"{group} · {op}: " + ", ".join(f"{c[s]} {s}" for s in STATUSES if c[s])})
+        ops.sort(key=lambda o: o["anchor"][1])
+        errs = [e for e in errata if sid in e["seeds"]]
+        info = seed_map.get(sid, {})
+        bad = sum(1 for o in ops if o["status"] in BAD)
+        out.append({"id": sid, "title": info.get("title") or "", "file": info.get("file") or "",
+                    "ops": ops, "counts": counts, "rate": _rate(pass_rate(counts)),
+                    "rate_value": pass_rate(counts), "n_bad_ops": bad,
+                    "n_good_ops": sum(1 for o in ops if o["status"] in GOOD),
+                    "errata": [{"id": e["id"], "status": e["status"], "claim": e["claim"]} for e in errs],
+                    "errata_ok": sum(1 for e in errs if e["status"] == "pass")})
+    return out
+
+
+def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None,
+          seed_map: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """Everything the template needs, as plain dicts/lists/strings (``data`` is the embedded JSON)."""
+    seed_map = seed_map or {}
+    records = rs.records
+    matrix_records = [r for r in records if r["group"] != ERRATA_GROUP]
+    errata_records = [r for r in records if r["group"] == ERRATA_GROUP]
     cells = rs.cells()
     runs = [_header_view(r) for r in rs.runs]
     versions = {name: _joined(r["versions"].get(name) for r in runs)
                 for name in ("python", "numpy", "torch", "jax", "hypothesis")}
+    data = Data()
 
     # Columns: per check, the device x oracle pairs that actually occur for it (no empty columns).
-    present = {(k.check, k.device, k.oracle) for k in cells}
+    matrix_rs = RunSet([Run("(matrix)", records=matrix_records)])
+    present = {(k.check, k.device, k.oracle) for k in cells if k.group != ERRATA_GROUP}
     multi_device = len(rs.devices) > 1
-    columns = []
-    for check in rs.checks:
-        subs = [(d, o) for d, o in rs.columns if (check, d, o) in present]
+    columns, col_index = [], {}
+    for check in matrix_rs.checks:
+        subs = [(d, o) for d, o in matrix_rs.columns if (check, d, o) in present]
+        for d, o in subs:
+            col_index[(check, d, o)] = len(col_index)
         columns.append({"check": check, "subs": [
             {"device": d, "oracle": o,
              "device_label": d if multi_device else "", "label": ORACLE_ABBR.get(o, o[:1].upper()),
              "title": f"{check} vs {o} on {d}"} for d, o in subs]})
 
-    op_index = {key: i for i, key in enumerate((g, op) for g, ops in rs.groups.items() for op in ops)}
+    # Fixed table layout (a big matrix lays out in a fraction of the time): widths decided here.
+    for c in columns:
+        w = max(CELL_W, -(-(len(c["check"]) * CHAR_W + 12) // max(1, len(c["subs"]))))
+        for sub in c["subs"]:
+            sub["width"] = w
+    groups = matrix_rs.groups
+    longest = max([len(op) for ops in groups.values() for op in ops] + [len(g) + 7 for g in groups], default=4)
+    op_width = int(min(230, max(110, longest * 7.4 + 30)))
+    op_index = {key: i for i, key in enumerate((g, op) for g, ops in groups.items() for op in ops)}
+    errata_ids = list(dict.fromkeys(r["op"] for r in errata_records))
 
-    # Failures first: the matrix's detail panel points at these entries instead of copying them.
-    failures, failure_of = [], {}
+    def anchor_of(r: dict[str, Any]) -> tuple[str, int]:
+        """(href, sort rank) of a record's row: a matrix row or an erratum."""
+        if r["group"] == ERRATA_GROUP:
+            return f"#erratum-{r['op']}", len(op_index) + errata_ids.index(r["op"])
+        i = op_index.get((r["group"], r["op"]), len(op_index))
+        return f"#op-{i}", i
+
+    times = _op_times(records)
+    op_seeds: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in matrix_records:
+        lst = op_seeds[(r["group"], r["op"])]
+        for s in r.get("seeds") or []:
+            if str(s) not in lst:
+                lst.append(str(s))
+
+    # Failures: one summary line each in the HTML; the body is built from the data on opening.
+    failures = []
     check_rank = {c: i for i, c in enumerate(rs.checks)}
-    for r in sorted((r for r in rs.records if r["status"] in BAD),
-                    key=lambda r: (op_index[(r["group"], r["op"])], check_rank[r["check"]],
-                                   r["device"], r["oracle"], str(r.get("dtype")))):
-        v = _record_view(r)
-        v["idx"] = failure_of[id(r)] = len(failures)
-        v["row"] = op_index[(r["group"], r["op"])]
-        failures.append(v)
+    for r in sorted((r for r in records if r["status"] in BAD),
+                    key=lambda r: (anchor_of(r)[1], check_rank[r["check"]], r["device"], r["oracle"],
+                                   str(r.get("dtype")))):
+        failures.append({"idx": len(failures), "rec": data.record(r), "op": r["op"], "group": r["group"],
+                         "check": r["check"], "oracle": r["oracle"], "device": r["device"],
+                         "dtype": r.get("dtype"), "status": r["status"], "summary": _summary(r),
+                         "anchor": anchor_of(r)[0],
+                         "where": "errata" if r["group"] == ERRATA_GROUP else "matrix"})
 
-    cell_data: list[dict[str, Any]] = []
+    data_cells: list[list[Any]] = []
+    data_rows: list[list[Any]] = []
     matrix = []
-    for group, ops in rs.groups.items():
+    for group, ops in groups.items():
         rows = []
         for op in ops:
+            row_i = op_index[(group, op)]
+            seeds = op_seeds.get((group, op), [])
+            data_rows.append([data.s(group), data.s(op), data.s(" ".join(seeds))])
             row_cells, statuses = [], set()
             for col in columns:
                 for sub in col["subs"]:
@@ -219,40 +460,36 @@ def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None) 
                         row_cells.append(None)
                         continue
                     statuses.update(cell.counts)
-                    row_cells.append({"id": len(cell_data), "status": cell.status,
-                                      "examples": cell.examples, "title": _cell_title(cell),
+                    row_cells.append({"status": cell.status, "examples": cell.examples,
                                       "mixed": len(cell.counts) > 1})
-                    cell_data.append(_cell_json(cell, failure_of))
-            rows.append({"op": op, "idx": op_index[(group, op)], "cells": row_cells,
-                         "statuses": " ".join(s for s in STATUSES if s in statuses)})
+                    data_cells.append([row_i, col_index[(col["check"], sub["device"], sub["oracle"])],
+                                       [data.record(r) for r in cell.records]])
+            t = times.get((group, op), {})
+            rows.append({"op": op, "idx": row_i, "cells": row_cells, "seeds": " ".join(seeds),
+                         "statuses": " ".join(s for s in STATUSES if s in statuses),
+                         "time": secs(sum(t.values())) if t else "–",
+                         "time_title": "; ".join(f"{d}: {secs(v)} s" for d, v in t.items())})
         counts = rs.counts(group)
         matrix.append({"name": group, "rows": rows, "counts": counts, "rate": _rate(pass_rate(counts)),
-                       "rate_value": pass_rate(counts)})
+                       "rate_value": pass_rate(counts),
+                       "time": secs(sum(sum(times[(group, op)].values()) for op in ops))})
 
-    def declared(status: str, key_fields: tuple[str, ...]) -> list[dict[str, Any]]:
-        # One line per (op, ..., reason); checks/dtypes/devices folded into lists.
-        out: dict[tuple, dict[str, Any]] = {}
-        for r in rs.records:
-            if r["status"] != status:
-                continue
-            key = tuple(r[f] for f in key_fields) + (str(r.get("reason") or "(no reason given)"),)
-            e = out.setdefault(key, {**{f: r[f] for f in key_fields}, "reason": key[-1],
-                                     "row": op_index[(r["group"], r["op"])],
-                                     "checks": [], "dtypes": [], "devices": [], "oracles": []})
-            for f, val in (("checks", r["check"]), ("dtypes", r.get("dtype")),
-                           ("devices", r["device"]), ("oracles", r["oracle"])):
-                if val is not None and val not in e[f]:
-                    e[f].append(val)
-        return sorted(out.values(), key=lambda e: e["row"])  # catalog order
+    errata = _errata(errata_records, seed_map, data)
+    errata_counts = rs.counts(ERRATA_GROUP)
 
-    skips = Counter(str(r.get("reason") or "(no reason given)") for r in rs.records if r["status"] == "skip")
+    skips = Counter(str(r.get("reason") or "(no reason given)") for r in records if r["status"] == "skip")
     skip_ops: dict[str, list[str]] = {}
-    for r in rs.records:
+    for r in records:
         if r["status"] == "skip":
-            ops = skip_ops.setdefault(str(r.get("reason") or "(no reason given)"), [])
-            if r["op"] not in ops:
-                ops.append(r["op"])
+            ops_ = skip_ops.setdefault(str(r.get("reason") or "(no reason given)"), [])
+            if r["op"] not in ops_:
+                ops_.append(r["op"])
 
+    slowest = sorted(((sum(t.values()), g, op) for (g, op), t in times.items() if g != ERRATA_GROUP),
+                     reverse=True)[:SLOWEST]
+    total_time = sum(duration(r) for r in records)
+    divergences = _declarations(records, "divergence", anchor_of)
+    gaps = _declarations(records, "gap", anchor_of)
     counts = rs.counts()
     return {
         "title": title or "PyTorch conformance report",
@@ -276,12 +513,26 @@ def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None) 
         "n_ops": len(op_index),
         "columns": columns,
         "n_cols": sum(len(c["subs"]) for c in columns),
+        "op_width": op_width, "time_width": TIME_W,
+        "matrix_width": op_width + TIME_W + sum(sub["width"] for c in columns for sub in c["subs"]),
         "matrix": matrix,
-        "cell_data": cell_data,
         "failures": failures,
-        "divergences": declared("divergence", ("group", "op")),
-        "gaps": declared("gap", ("group", "op")),
+        "divergences": divergences,
+        "gaps": gaps,
+        "stale_declarations": sum(1 for e in divergences + gaps if e["n_stale"]),
         "skips": [{"reason": k, "count": n, "ops": skip_ops[k]} for k, n in skips.most_common()],
-        "changes": _changes(cells, previous) if previous is not None else None,
+        "changes": _changes(rs, cells, previous) if previous is not None else None,
+        "time_change": f"{100 * TIME_CHANGE:.0f}%", "time_floor": secs(TIME_FLOOR_S),
         "severity": SEVERITY,
+        "errata": errata,
+        "errata_counts": errata_counts,
+        "errata_rate": _rate(pass_rate(errata_counts)),
+        "seed_docs": _seed_docs(records, seed_map, anchor_of, errata),
+        "seed_map": {k: dict(v) for k, v in sorted(seed_map.items())},
+        "all_seeds": sorted({s for v in op_seeds.values() for s in v} | set(seed_map)),
+        "total_time": secs(total_time),
+        "slowest": [{"op": op, "group": g, "time": secs(t), "anchor": anchor_of({"group": g, "op": op})[0],
+                     "share": _share(t, total_time)} for t, g, op in slowest],
+        "data": {"str": data.strings, "cols": [[c["check"], s["device"], s["oracle"]] for c in columns for s in c["subs"]],
+                 "rows": data_rows, "cells": data_cells, "recs": data.recs, "bodies": data.bodies},
     }

@@ -1,119 +1,241 @@
-// Conformance report behaviour: filters, search, detail panel, copy buttons. Vanilla JS, no globals.
-// Untrusted text (op names, reasons, repros) is only ever set via textContent, never innerHTML.
+// Conformance report behaviour: filters, search, detail panel, failure bodies, copy buttons.
+// Vanilla JS, no globals.  Untrusted text (op names, reasons, repros) is only ever set via
+// textContent, never innerHTML.  Record details come from the report-data JSON (see model.Data).
 (function () {
   "use strict";
   var $ = function (sel, root) { return (root || document).querySelector(sel); };
   var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
-  var cells = JSON.parse($("#cell-data").textContent);
+  var D = JSON.parse($("#report-data").textContent);
+  var S = D.str;
+  function s(i) { return i === null || i === undefined || i < 0 ? null : S[i]; }
+  var NC = D.cols.length;
+  var cellAt = {};                                   // row * NC + col -> index in D.cells
+  D.cells.forEach(function (c, i) { cellAt[c[0] * NC + c[1]] = i; });
+
   var matrix = $("table.matrix");
-  var search = $("#search"), group = $("#group");
+  var search = $("#search"), group = $("#group"), seed = $("#seed");
   var boxes = $$(".statusfilter input");
+  var rows = $$("table.matrix tr.oprow");
+  var bodies = $$("table.matrix tbody");
+  var others = $$("details.failure, table.decl tr[data-op], article.erratum");
 
   // ---- filtering -------------------------------------------------------------------------
-  function selected() {
-    var s = {};
-    boxes.forEach(function (b) { if (b.checked) s[b.value] = true; });
-    return s;
-  }
-  function matches(el, q, g, sel, allStatuses) {
+  function matches(el, q, g, sd, sel, allStatuses) {
     if (g && el.getAttribute("data-group") !== g) return false;
     if (q && el.getAttribute("data-op").indexOf(q) < 0) return false;
+    if (sd) {
+      var seeds = el.getAttribute("data-seeds");
+      if (seeds === null) {  // failures and declarations: their op's row says
+        var row = opRow(el);
+        seeds = row ? row.getAttribute("data-seeds") : "";
+      }
+      if ((" " + seeds + " ").indexOf(" " + sd + " ") < 0) return false;
+    }
     if (allStatuses) return true;
     var st = (el.getAttribute("data-st") || "").split(" ");
     for (var i = 0; i < st.length; i++) if (sel[st[i]]) return true;
     return false;
   }
+  var rowByKey = null;
+  function opRow(el) {
+    if (!rowByKey) {
+      rowByKey = {};
+      rows.forEach(function (tr) { rowByKey[tr.getAttribute("data-group") + "\u0000" + tr.getAttribute("data-op")] = tr; });
+    }
+    return rowByKey[el.getAttribute("data-group") + "\u0000" + el.getAttribute("data-op")];
+  }
+  function setHidden(el, h) { if (el.hidden !== h) el.hidden = h; }
   function apply() {
-    var q = search.value.trim().toLowerCase(), g = group.value, sel = selected();
-    var all = boxes.every(function (b) { return b.checked; });
-    boxes.forEach(function (b) { matrix && matrix.classList.toggle("hide-" + b.value, !b.checked); });
-    var shown = 0, total = 0;
-    $$("table.matrix tbody").forEach(function (tb) {
-      var any = false;
-      $$("tr.oprow", tb).forEach(function (tr) {
-        var ok = matches(tr, q, g, sel, all);
-        tr.hidden = !ok; any = any || ok; total++; if (ok) shown++;
-      });
-      tb.hidden = !any;
+    var q = search.value.trim().toLowerCase(), g = group.value, sd = seed.value, sel = {};
+    var all = true;
+    boxes.forEach(function (b) { if (b.checked) sel[b.value] = true; else all = false; });
+    if (matrix) boxes.forEach(function (b) { matrix.classList.toggle("hide-" + b.value, !b.checked); });
+    var shown = 0;
+    rows.forEach(function (tr) {
+      var ok = matches(tr, q, g, sd, sel, all);
+      setHidden(tr, !ok);
+      if (ok) shown++;
     });
-    $$("details.failure, table.decl tr[data-op]").forEach(function (el) { el.hidden = !matches(el, q, g, sel, all); });
-    $("#shown").textContent = shown + " / " + total + " ops shown";
+    bodies.forEach(function (tb) { setHidden(tb, !tb.querySelector("tr.oprow:not([hidden])")); });
+    others.forEach(function (el) { setHidden(el, !matches(el, q, g, sd, sel, all)); });
+    $("#shown").textContent = shown + " / " + rows.length + " ops shown";
   }
   var timer = null;
   search.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 120); });
   group.addEventListener("change", apply);
+  seed.addEventListener("change", apply);
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
   function only(list) { boxes.forEach(function (b) { b.checked = list.indexOf(b.value) >= 0; }); apply(); }
   $("#problems").addEventListener("click", function () { only(["fail", "stale", "error"]); });
-  $("#reset").addEventListener("click", function () { search.value = ""; group.value = ""; only(boxes.map(function (b) { return b.value; })); });
+  $("#reset").addEventListener("click", function () {
+    search.value = ""; group.value = ""; seed.value = "";
+    only(boxes.map(function (b) { return b.value; }));
+  });
   $$("[data-only]").forEach(function (chip) {
     chip.addEventListener("click", function () { only([chip.getAttribute("data-only")]); $("#matrix").scrollIntoView(); });
   });
   $$("[data-group-link]").forEach(function (a) {
     a.addEventListener("click", function (ev) { ev.preventDefault(); group.value = a.getAttribute("data-group-link"); apply(); $("#matrix").scrollIntoView(); });
   });
+  $$("[data-seed-filter]").forEach(function (b) {
+    b.addEventListener("click", function () { seed.value = b.getAttribute("data-seed-filter"); apply(); $("#matrix").scrollIntoView(); });
+  });
 
-  // ---- detail panel ----------------------------------------------------------------------
-  var panel = $("#panel"), body = $("#panel-body"), current = null;
+  // ---- building a record's view ------------------------------------------------------------
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
-  function pre(label, text, copy) {
+  function pre(label, text, copy, cls) {
     var frag = document.createDocumentFragment();
     frag.appendChild(el("h4", null, label));
     var box = el("div", "codebox");
     if (copy) { var b = el("button", "copy", "copy"); b.type = "button"; box.appendChild(b); }
-    box.appendChild(el("pre", null, text));
+    box.appendChild(el("pre", cls || null, text));
     frag.appendChild(box);
     return frag;
   }
+  // D.recs[i] = [status, dtype, examples, seeds, duration, reason, body]
+  function recHead(r) {
+    var head = el("div", "head");
+    head.appendChild(el("span", "badge s-" + s(r[0]), s(r[0])));
+    head.appendChild(el("b", null, s(r[1]) || "(no dtype)"));
+    if (r[2] !== null) head.appendChild(el("span", "muted", r[2] + " examples"));
+    if (s(r[3])) head.appendChild(el("span", "muted", "seeds " + s(r[3])));
+    if (typeof r[4] === "number") head.appendChild(el("span", "muted", r[4].toFixed(3) + " s"));
+    return head;
+  }
+  // D.bodies[i] = [expected, actual, message, inputs [[k, v]], other [[k, v]], repro, spec]
+  function recBody(r, oracle, into) {
+    if (s(r[5])) into.appendChild(el("p", "reason", s(r[5])));
+    var b = r[6] >= 0 ? D.bodies[r[6]] : null;
+    if (!b) return into;
+    if (s(b[6])) into.appendChild(el("p", "muted small", "spec " + s(b[6])));
+    if (s(b[2]) && s(b[2]) !== s(r[5])) into.appendChild(pre("error", s(b[2]), false, "err"));  // not the reason again
+    if (b[0] >= 0 || b[1] >= 0) {
+      var two = el("div", "twocol"), l = el("div"), rt = el("div");
+      l.appendChild(pre("expected (" + oracle + ")", s(b[0]) === null ? "–" : s(b[0])));
+      rt.appendChild(pre("actual (impl)", s(b[1]) === null ? "–" : s(b[1])));
+      two.appendChild(l); two.appendChild(rt); into.appendChild(two);
+    }
+    b[3].forEach(function (kv) { into.appendChild(pre(s(kv[0]) + " (shrunk)", s(kv[1]))); });
+    if (b[4].length) {
+      var t = el("table", "kv");
+      b[4].forEach(function (kv) {
+        var tr = el("tr"), td = el("td");
+        tr.appendChild(el("th", null, s(kv[0])));
+        td.appendChild(el("pre", null, s(kv[1])));
+        tr.appendChild(td); t.appendChild(tr);
+      });
+      into.appendChild(t);
+    }
+    if (s(b[5])) into.appendChild(pre("repro", s(b[5]), true, "repro"));
+    return into;
+  }
+
+  // Failure entries: body built on first opening.
+  var failureOf = {};
+  $$("details.failure").forEach(function (d) { failureOf[d.getAttribute("data-r")] = d.id; });
+  function fillFailure(d) {
+    var body = $(".fbody", d);
+    if (!body || body.firstChild) return;
+    var r = D.recs[+d.getAttribute("data-r")];
+    var meta = recHead(r);
+    var a = el("a", null, d.getAttribute("data-group") === "errata" ? "show the erratum" : "show in matrix");
+    a.href = d.getAttribute("data-a");
+    meta.appendChild(a);
+    body.appendChild(meta);
+    var oracle = ($("summary", d).textContent.match(/· vs (\S+) ·/) || [])[1] || "oracle";
+    recBody(r, oracle, body);
+  }
+  document.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (d.classList && d.classList.contains("failure") && d.open) fillFailure(d);
+  }, true);
+
+  // ---- detail panel ----------------------------------------------------------------------
+  var panel = $("#panel"), pbody = $("#panel-body"), current = null;
+  function cellOf(td) {
+    var tr = td.parentNode, row = +tr.id.slice(3), col = td.cellIndex - 2;
+    var i = cellAt[row * NC + col];
+    return i === undefined ? null : D.cells[i];
+  }
   function openCell(td) {
-    var c = cells[+td.getAttribute("data-cell")];
+    var c = cellOf(td);
     if (!c) return;
+    var row = D.rows[c[0]], col = D.cols[c[1]];
     if (current) current.classList.remove("sel");
-    current = td; td.classList.add("sel");
-    body.textContent = "";
-    body.appendChild(el("h3", null, c.op));
-    var sub = el("p", "muted", c.group + " · check " + c.check + " · oracle " + c.oracle + " · device " + c.device + " · ");
-    sub.appendChild(el("span", "badge s-" + c.status, c.status));
-    body.appendChild(sub);
-    c.records.forEach(function (r) {
-      var rec = el("div", "rec"), head = el("div", "head");
-      head.appendChild(el("span", "badge s-" + r.status, r.status));
-      head.appendChild(el("b", null, r.dtype || "(no dtype)"));
-      if (r.examples !== undefined) head.appendChild(el("span", "muted", r.examples + " examples"));
-      if (r.seeds) head.appendChild(el("span", "muted", "seeds " + r.seeds));
-      if (typeof r.duration === "number") head.appendChild(el("span", "muted", r.duration.toFixed(3) + " s"));
+    current = td; td.classList.add("sel"); focusCell(td);
+    pbody.textContent = "";
+    pbody.appendChild(el("h3", null, s(row[1])));
+    var sub = el("p", "muted", s(row[0]) + " · check " + col[0] + " · oracle " + col[2] + " · device " + col[1] + " · ");
+    var status = (td.className.match(/\bs-(\w+)/) || [])[1];
+    sub.appendChild(el("span", "badge s-" + status, status));
+    pbody.appendChild(sub);
+    if (s(row[2])) pbody.appendChild(el("p", "muted small", "documented in seed notes " + s(row[2]).split(" ").join(", ")));
+    c[2].forEach(function (ri) {
+      var r = D.recs[ri], rec = el("div", "rec");
+      var head = recHead(r);
+      if (failureOf[ri]) { var a = el("a", null, "in the failures list"); a.href = "#" + failureOf[ri]; head.appendChild(a); }
       rec.appendChild(head);
-      if (r.f !== undefined) {  // a failure: show (a copy of) its entry from the failures section
-        var entry = document.getElementById("f-" + r.f);
-        rec.appendChild(entry.querySelector(".fbody").cloneNode(true));
-        body.appendChild(rec);
-        return;
-      }
-      if (r.reason) rec.appendChild(el("p", "reason", r.reason));
-      if (r.message) rec.appendChild(pre("error", r.message));
-      if (r.expected !== undefined) rec.appendChild(pre("expected (" + c.oracle + ")", r.expected));
-      if (r.actual !== undefined) rec.appendChild(pre("actual (impl)", r.actual));
-      (r.inputs || []).forEach(function (kv) { rec.appendChild(pre(kv[0] + " (shrunk)", kv[1])); });
-      (r.other || []).forEach(function (kv) { rec.appendChild(pre(kv[0], kv[1])); });
-      if (r.repro) rec.appendChild(pre("repro", r.repro, true));
-      body.appendChild(rec);
+      recBody(r, col[2], rec);
+      pbody.appendChild(rec);
     });
     panel.hidden = false;
   }
   function closePanel() { panel.hidden = true; if (current) { current.classList.remove("sel"); current.focus(); current = null; } }
-  if (matrix) {
-    matrix.addEventListener("click", function (ev) {
-      var td = ev.target.closest("td[data-cell]");
-      if (td) openCell(td);
+  function isCell(t) { return t && t.tagName === "TD" && t.classList.contains("c") && !t.classList.contains("none"); }
+  // Tooltips are computed on hover (a title on every cell would weigh megabytes on big runs).
+  function tip(td) {
+    var c = cellOf(td);
+    if (!c) return "";
+    var row = D.rows[c[0]], col = D.cols[c[1]];
+    var lines = [s(row[1]) + " · " + col[0] + " vs " + col[2] + " · " + col[1]];
+    c[2].slice(0, 8).forEach(function (ri) {
+      var r = D.recs[ri], reason = s(r[5]);
+      lines.push("  " + (s(r[1]) || "—") + ": " + s(r[0]) + (reason ? " · " + reason.slice(0, 80) : ""));
     });
+    if (c[2].length > 8) lines.push("  … " + (c[2].length - 8) + " more");
+    return lines.join("\n");
+  }
+  // Keyboard: one cell is in the tab order (roving tabindex); arrows move, Enter/Space open.
+  var focusable = null;
+  function focusCell(td, move) {
+    if (focusable && focusable !== td) focusable.removeAttribute("tabindex");
+    focusable = td; td.tabIndex = 0;
+    if (move) td.focus();
+  }
+  function visibleRow(tr, dir) {
+    var i = rows.indexOf(tr) + dir;
+    while (i >= 0 && i < rows.length && (rows[i].hidden || rows[i].parentNode.hidden)) i += dir;
+    return rows[i] || null;
+  }
+  function step(td, key) {
+    var tr = td.parentNode, idx = td.cellIndex, t = null;
+    if (key === "ArrowLeft" || key === "ArrowRight") {
+      var d = key === "ArrowLeft" ? -1 : 1;
+      for (var j = idx + d; j >= 2 && j < tr.cells.length; j += d) if (isCell(tr.cells[j])) { t = tr.cells[j]; break; }
+    } else {
+      var r = visibleRow(tr, key === "ArrowUp" ? -1 : 1);
+      while (r && !t) {
+        if (r.cells[idx] && isCell(r.cells[idx])) t = r.cells[idx];
+        else r = visibleRow(r, key === "ArrowUp" ? -1 : 1);
+      }
+    }
+    if (t) focusCell(t, true);
+  }
+  if (matrix) {
+    var first = $("td.c:not(.none)", matrix);
+    if (first) focusCell(first);
+    matrix.addEventListener("click", function (ev) { var td = ev.target.closest("td"); if (isCell(td)) openCell(td); });
+    matrix.addEventListener("mouseover", function (ev) { var td = ev.target; if (isCell(td) && !td.title) td.title = tip(td); });
     matrix.addEventListener("keydown", function (ev) {
-      var td = ev.target.closest && ev.target.closest("td[data-cell]");
-      if (td && (ev.key === "Enter" || ev.key === " ")) { ev.preventDefault(); openCell(td); }
+      var td = ev.target;
+      if (!isCell(td)) return;
+      if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); openCell(td); }
+      else if (/^Arrow/.test(ev.key)) { ev.preventDefault(); step(td, ev.key); }
     });
   }
   $("#panel-close").addEventListener("click", closePanel);
@@ -143,8 +265,17 @@
   });
 
   // Opening a failure via #f-N in the URL should show it expanded.
-  function openTarget() { var t = location.hash && document.getElementById(location.hash.slice(1)); if (t && t.tagName === "DETAILS") t.open = true; }
+  function openTarget() {
+    var t = location.hash && document.getElementById(location.hash.slice(1));
+    if (t && t.tagName === "DETAILS") { t.open = true; fillFailure(t); }
+  }
   window.addEventListener("hashchange", openTarget);
+  // The sticky filter bar's height, for scroll margins and the matrix box (it may wrap to two lines).
+  var controls = $("#controls");
+  function barHeight() { document.documentElement.style.setProperty("--ctl", controls.offsetHeight + "px"); }
+  window.addEventListener("resize", barHeight);
+  barHeight();
   openTarget();
   apply();
+  if (window.performance && performance.mark) performance.mark("report-ready");
 })();
