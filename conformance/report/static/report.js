@@ -175,9 +175,28 @@
     sub.appendChild(el("span", "badge s-" + status, status));
     pbody.appendChild(sub);
     if (s(row[2])) pbody.appendChild(el("p", "muted small", "documented in seed notes " + s(row[2]).split(" ").join(", ")));
+    // Records without details that share status and reason (typically skipped dtypes) fold into one line.
+    var folded = {}, items = [];
     c[2].forEach(function (ri) {
-      var r = D.recs[ri], rec = el("div", "rec");
+      var r = D.recs[ri];
+      if (r[6] < 0) {
+        var key = r[0] + "/" + r[5];
+        if (folded[key]) { folded[key].push(ri); return; }
+        folded[key] = [ri]; items.push(folded[key]);
+      } else items.push([ri]);
+    });
+    items.forEach(function (group) {
+      var ri = group[0], r = D.recs[ri], rec = el("div", "rec");
       var head = recHead(r);
+      if (group.length > 1) {
+        var dts = group.map(function (i) { return s(D.recs[i][1]) || "(no dtype)"; });
+        head.children[1].textContent = dts.join(", ");
+        var ex = group.reduce(function (a, i) { return a + (D.recs[i][2] || 0); }, 0);
+        var dur = group.reduce(function (a, i) { return a + (D.recs[i][4] || 0); }, 0);
+        if (r[2] !== null) head.children[2].textContent = ex + " examples";
+        var last = head.lastChild;
+        if (typeof r[4] === "number" && last) last.textContent = dur.toFixed(3) + " s";
+      }
       if (failureOf[ri]) { var a = el("a", null, "in the failures list"); a.href = "#" + failureOf[ri]; head.appendChild(a); }
       rec.appendChild(head);
       recBody(r, col[2], rec);
