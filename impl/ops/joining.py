@@ -6,6 +6,7 @@ from typing import Any, Sequence
 from .. import _geometry as geo, dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
+from ._out import no_overlap
 
 
 def _tensor_list(tensors: Any, opname: str) -> list:
@@ -56,6 +57,8 @@ def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
     if isinstance(out, Tensor) and not D.can_cast(rdt, out._dtype):
         raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
                         f"{D.type_name(out._dtype)}")
+    if parts:  # torch returns early (no overlap check) when every input is a skipped legacy empty tensor
+        no_overlap(out, *ts)
     like = ts[0]
     xp = like._xp
     if parts:
@@ -99,6 +102,10 @@ def stack(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
                                f"and {list(t._shape)} at entry {i}")
     rdt = D.result_type(*ts)
     M.same_device("stack", *ts)
+    if isinstance(out, Tensor) and not D.can_cast(rdt, out._dtype):
+        raise TypeError(f"torch.cat(): input types can't be cast to the desired output type "
+                        f"{D.type_name(out._dtype)}")
+    no_overlap(out, *ts)
     xp = ref._xp
     arr = xp.stack([M.operand_array(t, rdt, xp) for t in ts], axis=d)
     if out is not None:

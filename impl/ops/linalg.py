@@ -219,7 +219,7 @@ OPERATORS = {"__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(oth
 import numpy as np
 
 from .. import return_types
-from ._out import exact_out
+from ._out import exact_out, no_overlap
 from ..autograd import grad_mode
 from ..autograd.graph import make_node
 from ..tensor import _set_geometry
@@ -304,10 +304,22 @@ def _tri(kind: str, input: Any, diagonal: int, out: Any = None, inplace: bool = 
     if input.dim() < 2:
         raise RuntimeError(f"{kind}: input tensor must have at least 2 dimensions")
     if inplace:
-        M.check_inplace_target(input, input._dtype, input._shape, ())
+        if geo.has_internal_overlap(input._shape, input._stride):  # torch allows triu_/tril_ on expanded tensors
+            from .selection import _leaf_checks
+
+            _leaf_checks(input)
+        else:
+            M.check_inplace_target(input, input._dtype, input._shape, ())
     exact_out(out, input._dtype)
     xp = input._xp
     mask = _tri_mask(xp, input._shape, diagonal, kind == "triu")
+    if inplace and geo.has_internal_overlap(input._shape, input._stride):
+        # torch only writes the zeros: with aliased elements that decides what survives
+        input._array[xp.broadcast_to(~mask, input._shape)] = 0
+        input._bump()
+        M.rebase_history(input, "TriuBackward0" if kind == "triu" else "TrilBackward0", (),
+                         lambda grads, *s: (_tri(kind, grads[0], diagonal),))
+        return input
     arr = xp.where(mask, input._array, xp.zeros((), dtype=input._dtype.np))
     if out is not None:
         return M.write_out(out, arr, input._dtype, kind, [input])
@@ -369,6 +381,14 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     if rdt is D.bool_ and opname.rstrip("_") != "addr":
         raise NotImplementedError(f"\"{opname.rstrip('_')}_impl_cpu_\" not implemented for 'Bool'")
     if inplace:
+        if opname == "addbmm_" and input._shape != shape and geo.prod(shape) == 0:
+            from .copying import resize_  # torch's addbmm_ resizes an empty self to the (empty) result
+
+            resize_(input, shape)
+            input._bump()
+            return input
+        if opname == "addr_" and input.dim() != 2:
+            raise RuntimeError(f"2D tensor expected, got {input.dim()}D tensor for input")
         if input._shape != shape:
             raise RuntimeError(f"Bad in-place call: input tensor size {list(input._shape)} and output tensor size "
                                f"{list(shape)} should match")
@@ -377,7 +397,8 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         _expand_shape(input, shape)
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
         alpha, beta = int(alpha), int(beta)
-    exact_out(out, rdt)
+    if opname.rstrip("_") != "addr":  # addr is a TensorIterator op: it casts into out
+        exact_out(out, rdt)
     xp = input._xp
     with M.errstate():
         p = prod_fn(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
@@ -520,6 +541,8 @@ def _addmv(input, mat, vec, beta, alpha, out=None, inplace=False):
     if mat.dim() != 2 or vec.dim() != 1 or input.dim() > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.dim()}, {mat.dim()}, {vec.dim()}")
     if mat._shape[1] != vec._shape[0] or (input.numel() != 1 and input._shape != (mat._shape[0],)):
+        if input.dim() == 0:  # torch formats this message with self.size(0), which fails on a 0-d input
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         raise RuntimeError(f"size mismatch, got input ({input._shape[0] if input.dim() else 1}), mat "
                            f"({mat._shape[0]}x{mat._shape[1]}), vec ({vec._shape[0]})")
     _same_dtypes("addmv", input, mat, vec)
@@ -626,6 +649,7 @@ def _cross(input: Tensor, other: Tensor, dim: Any, opname: str, out: Any = None)
         raise RuntimeError(f"linalg.cross: inputs dimension {shown} must have length 3. Got {input._shape[d]} and "
                            f"{other._shape[d]}")
     exact_out(out, input._dtype)
+    no_overlap(out, input, other)
     xp = input._xp
     a = xp.broadcast_to(input._array, shape)
     b = xp.broadcast_to(other._array, shape)
@@ -800,6 +824,18 @@ def _linalg_svd(A: Tensor, full_matrices: bool, opname: str, compute_uv: bool = 
 
 @M.export()
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any = None) -> Any:
+    if out is not None:
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            raise TypeError("svd(): argument 'out' must be tuple of Tensors")
+        for o in out:
+            exact_out(o, input._dtype)
+        if M.needs_grad(input):
+            raise RuntimeError("svd(): functions with out=... arguments don't support automatic differentiation, but "
+                               "one of the arguments requires grad.")
+        r = svd(input, some, compute_uv)
+        for o, t in zip(out, r):
+            M.write_out(o, t._array, t._dtype, "svd", [])
+        return return_types.svd(*out)
     if not compute_uv:
         S = _linalg_svd(input, False, "svd", compute_uv=False)
         m, n = input._shape[-2:]

@@ -88,7 +88,7 @@ import builtins
 import warnings
 
 from .. import _geometry as geo, return_types
-from ._out import exact_out
+from ._out import exact_out, no_overlap
 from ..autograd import grad_mode
 
 
@@ -175,15 +175,23 @@ def _cum(kind: str, input: Any, dim: Any, dtype: Any, out: Any = None, inplace: 
     _int_dim(dim, kind)
     d = geo.wrap_dim(dim, input.dim())
     rdt = _sum_dtype(input, dtype) if not inplace else (D.to_dtype(dtype) if dtype is not None else input._dtype)
+    if isinstance(out, Tensor):
+        # torch computes in out's dtype when dtype= is not given, and requires them equal when it is
+        if dtype is None:
+            rdt = out._dtype
+        else:
+            exact_out(out, rdt)
     if inplace:
         from ._out import _C_NAMES
 
-        if input._dtype is D.bool_:
+        if input._dtype is D.bool_ and input.dim() > 0 and input.numel() > 0:
             raise NotImplementedError(f"\"{kind}_out_cpu\" not implemented for 'Bool'")
         if rdt is not input._dtype:
             raise RuntimeError(f"Bad in-place call: input tensor dtype {_C_NAMES[input._dtype.name]} and output tensor "
                                f"dtype {_C_NAMES[rdt.name]} should match")
         M.check_inplace_target(input, rdt, input._shape, ())
+    if not inplace and rdt is D.bool_ and input.dim() > 0 and input.numel() > 0:  # out= of dtype bool
+        raise NotImplementedError(f"\"{kind}_out_cpu\" not implemented for 'Bool'")
     xp = input._xp
     a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
     fn = xp.cumsum if kind == "cumsum" else xp.cumprod
@@ -271,10 +279,20 @@ def _var_args(kind: str, dim: Any, unbiased: Any, keepdim: Any, correction: Any)
 
 def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any, out: Any) -> Tensor:
     M.check_tensor(input, kind)
+    if out is not None and dim is None and correction is None and unbiased is not None:
+        # only torch's (input, unbiased) overload matches, and it has no out=
+        raise TypeError(f"{kind}() received an invalid combination of arguments - got (Tensor, out=Tensor, "
+                        "unbiased=bool), but expected one of:\n * (Tensor input, tuple of ints dim, bool unbiased = "
+                        "True, bool keepdim = False, *, Tensor out = None)\n * (Tensor input, tuple of ints dim = None, "
+                        "*, Number correction = None, bool keepdim = False, Tensor out = None)\n * (Tensor input, bool "
+                        "unbiased = True)\n")
     dim, correction, keepdim = _var_args(kind, dim, unbiased, keepdim, correction)
     if not input._dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
     dims = M.dims_arg(dim, input.dim())
+    if (isinstance(out, Tensor) and input._dtype is D.float16 and out._dtype is not D.float16
+            and len(dims) == input.dim()):
+        raise RuntimeError("std_var_all: Unsupported dtype Half")
     in_shape = input._shape
     count = 1
     for d in dims:
@@ -301,10 +319,15 @@ def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, corre
     def backward(grads, *saved):
         x = saved[0]
         g = _unsq(grads[0], in_shape, dims, keepdim)
-        if kind == "std":
-            g = g / (_unsq(saved[1], in_shape, dims, keepdim) * 2)
+        if kind == "std":  # torch: (grad / (2 * result)).masked_fill_(result == 0, 0)
+            from .selection import where
+
+            r = _unsq(saved[1], in_shape, dims, keepdim)
+            g = where(r == 0, 0, g / (r * 2))
         centered = x - x.mean(dims, keepdim=True) if in_shape else x * 0
-        return ((2.0 / dof if dof != 0 else float("inf")) * g * centered,)
+        # 0-d inputs: torch clamps the degrees of freedom at 0 (so the gradient is nan once correction >= 1)
+        factor = float("inf") if dof == 0 or (not in_shape and dof < 0) else 2.0 / dof
+        return (factor * g * centered,)
 
     y = M.wrap(arr, rdt, input)
     return M.record(y, "StdBackward0" if kind == "std" else "VarBackward0", [input], backward,
@@ -365,6 +388,8 @@ def _out_pair(out: Any, vals: Any, idx: Any, rdt: D.dtype, opname: str, inputs: 
         raise TypeError(f"{opname}(): argument 'out' must be tuple of Tensors")
     exact_out(out[0], rdt)
     exact_out(out[1], D.int64)
+    no_overlap(out[0], *inputs)
+    no_overlap(out[1], *inputs)
     M.write_out(out[0], vals, rdt, opname, inputs)
     M.write_out(out[1], idx, D.int64, opname, [])
     return rt(out[0], out[1])
@@ -547,10 +572,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     xp = input._xp
     if input.dim():
         a = input._array
-        if largest:
-            o = xp.flip(xp.argsort(a, axis=d, kind="stable"), axis=d)
-        else:
-            o = xp.argsort(a, axis=d, kind="stable")
+        # torch's order among ties is its selection algorithm's; stable (first index first) matches it on
+        # small slices, where libstdc++'s nth_element falls back to insertion sort
+        o = _order(xp, a, d, largest)
         idx = xp.take(o, xp.arange(k), axis=d).astype(np.int64)
         vals = xp.take_along_axis(a, idx, axis=d)
     else:
@@ -574,8 +598,10 @@ def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, out: Any = 
     rdt = input._dtype
     if dim is None:
         flat = input._array.reshape(-1)
-        if flat.size == 0:
-            arr = xp.array(np.nan, dtype=rdt.np)
+        if flat.size == 0:  # NaN, cast to integer dtypes the way the C cast does (int64: INT64_MIN, uint8: 0)
+            with M.errstate(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                arr = xp.asarray(np.array(np.nan).astype(rdt.np))
         elif rdt.is_floating_point and bool(xp.isnan(flat).any()):
             arr = xp.array(np.nan, dtype=rdt.np)
         else:
@@ -622,8 +648,30 @@ def _p_value(p: Any) -> float:
     return float(p)
 
 
+def _p_name(p: float) -> str:
+    return "inf" if p == float("inf") else "-inf" if p == float("-inf") else (str(int(p)) if p == int(p) else str(p))
+
+
+def _check_norm_identity(shape: tuple, dims: tuple, p: float, all_dims: bool) -> None:
+    """inf and negative norms have no identity: reducing over an empty slice is an error."""
+    if not (p < 0 or p == float("inf")):
+        return
+    if all_dims or not shape:
+        if geo.prod(shape) == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {_p_name(p)} norm on an empty tensor because "
+                               "the operation does not have an identity")
+        return
+    for d in dims:
+        if shape[d] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {_p_name(p)} norm on the dimension {d}because "
+                               "this dimension is empty and the operation does not have an identity")
+
+
 def _vector_norm_array(xp: Any, a: Any, p: float, dims: tuple, keepdim: bool) -> Any:
     ab = xp.abs(a)
+    if a.ndim == 0 or builtins.all(a.shape[d] == 1 for d in dims):  # one element per slice: |x| (no x*x underflow)
+        r = (a != 0).astype(a.dtype) if p == 0 else ab
+        return r if keepdim or a.ndim == 0 else r.reshape([s for i, s in enumerate(a.shape) if i not in dims])
     if p == float("inf"):
         return ab.max(axis=dims, keepdims=keepdim)
     if p == float("-inf"):
@@ -648,7 +696,7 @@ def _norm_backward(g: Tensor, x: Tensor, y: Tensor, p: float, in_shape: tuple, d
     if p == 1:
         return x.sign() * g
     if p == 2:
-        return x * where(y == 0, 0, g / y)
+        return g * where(y == 0, 0, x / y)
     if p in (float("inf"), float("-inf")):
         is_eq = ((x.abs() == y) | ((x != x) & (y != y))).to(y.dtype)
         nb = is_eq.sum(dims, keepdim=True)
@@ -673,9 +721,7 @@ def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
         input = input.to(D.to_dtype(dtype))
     p = _p_value(ord)
     dims = M.dims_arg(dim, input.dim())
-    if input.numel() == 0 and (p < 0 or p == float("inf")):
-        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the operation "
-                           "does not have an identity")
+    _check_norm_identity(input._shape, dims, p, dim is None)
     rdt = input._dtype
     exact_out(out, rdt)
     xp = input._xp
@@ -717,16 +763,24 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
                            f"{D.type_name(rdt)} instead.")
     shape = geo.broadcast_shapes(input._shape, other._shape)
     p = float(p)
+    _check_norm_identity(shape, tuple(range(len(shape))), p, True)
     xp = input._xp
     with M.errstate():
         diff = M.operand_array(input, rdt, xp) - M.operand_array(other, rdt, xp)
         dd = diff.astype(np.float32) if rdt is D.float16 else diff
-        arr = _vector_norm_array(xp, dd, p, tuple(range(len(shape))), False) if shape else xp.abs(dd)
+        arr = _vector_norm_array(xp, xp.broadcast_to(dd, shape), p, tuple(range(len(shape))), False)
     arr = xp.asarray(arr).astype(rdt.np)
+
+    other_wants_grad = other.requires_grad
 
     def backward(grads, a, b, y):
         gd = _norm_backward(grads[0], a - b, y, p, shape, tuple(range(len(shape))), False)
-        return (None, None) if gd is None else (gd, -gd)
+        if gd is None and not other_wants_grad:
+            return None, None
+        if gd is None:  # torch's DistBackward0 negates the undefined p=0 gradient for other and fails
+            raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument #0 "
+                               "'self'")
+        return gd, -gd
 
     y = M.wrap(arr, rdt, input)
     return M.record(y, "DistBackward0", [input, other], backward, [input, other, y])

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
-from ._out import exact_out
+from ._out import exact_out, no_overlap
 
 _INDEX_DTYPES = (D.int32, D.int64)
 
@@ -43,9 +43,19 @@ def _check_vector_index(input: Tensor, d: int, index: Tensor, opname: str) -> An
         raise IndexError(f"{opname}(): Index is supposed to be a vector")
     idx = index._array.reshape(-1).astype(np.int64)
     size = input._shape[d] if input.dim() else 1
+    if input.dim() == 0 and opname == "index_select":
+        if idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        if int(idx[0]) != 0:
+            raise IndexError("index out of range in self")
     if idx.size:
+        if opname == "index_select" and input.dim() > 1 and size == 0:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
         bad = (idx < 0) | (idx >= size)
         if bool(bad.any()):
+            # torch's CPU kernels: the dim-1 kernel reports the bad id, the others an IndexError
+            if opname == "index_select" and (d != 1 or input.dim() < 2):
+                raise IndexError("index out of range in self")
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} axis_dim={size}")
     return idx
 
@@ -57,6 +67,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Any = None) -> 
     d = geo.wrap_dim(dim, input.dim())
     idx = _check_vector_index(input, d, index, "index_select")
     exact_out(out, input._dtype)
+    no_overlap(out, input, index)
     a = input._array if input.dim() else input._array.reshape(1)
     arr = input._xp.take(a, idx, axis=d)
     if input.dim() == 0:
@@ -72,7 +83,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Any = None) -> 
             return (g.sum().reshape(()),)
         return (index_add(_zeros(in_shape, g), d, idx_t, g),)
 
-    return M.record(M.wrap(arr, input._dtype, input), "IndexSelectBackward0", [input], backward)
+    return M.record(M.wrap(arr, input._dtype, input), "IndexSelectBackward0", [input], backward, [index])
 
 
 def _index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: Any, inplace: bool,
@@ -92,7 +103,9 @@ def _index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: An
                            f"source slice shape: {list(source._shape[:d] + source._shape[d + 1:])} at dimension 0.")
     if inplace:
         M.check_inplace_target(input, input._dtype, input._shape, (source,))
+        no_overlap(input, index, source)
     exact_out(out, input._dtype)
+    no_overlap(out, input, index, source)
     xp = input._xp
     res = xp.array(input._array if input.dim() else input._array.reshape(1), copy=True)
     src = source._array.reshape(src_shape)
@@ -112,9 +125,9 @@ def _index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: An
 
     if inplace:
         M.write(input, res)
-        M.rebase_history(input, "IndexAddBackward0", (source,), backward)
+        M.rebase_history(input, "IndexAddBackward0", (source,), backward, [index])
         return input
-    return M.record(M.wrap(res, input._dtype, input), "IndexAddBackward0", [input, source], backward)
+    return M.record(M.wrap(res, input._dtype, input), "IndexAddBackward0", [input, source], backward, [index])
 
 
 @M.export()
@@ -137,6 +150,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = geo.broadcast_shapes(input._shape, mask._shape)
     exact_out(out, input._dtype)
+    no_overlap(out, input, mask)
     xp = input._xp
     mb = xp.broadcast_to(mask._array, shape)
     arr = xp.array(xp.broadcast_to(input._array, shape)[mb], copy=True)
@@ -149,7 +163,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
         g = grads[0]
         return (index_add(_zeros((numel,), g), 0, pos, g).reshape(shape),)
 
-    return M.record(M.wrap(arr, input._dtype, input), "MaskedSelectBackward0", [input], backward)
+    return M.record(M.wrap(arr, input._dtype, input), "MaskedSelectBackward0", [input], backward, [mask])
 
 
 # ---- nonzero -------------------------------------------------------------------------------------
@@ -234,6 +248,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     idx = _nd(index).astype(np.int64)
     _check_bounds(idx, sshape[d], d)
     exact_out(out, input._dtype)
+    no_overlap(out, input, index)
     xp = input._xp
     arr = xp.array(_nd(input)[_fancy(idx, d, xp)], copy=True).reshape(index._shape)
     if out is not None:
@@ -244,7 +259,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
         g = grads[0]
         return (scatter_add(_zeros(in_shape, g), d, index, g),)
 
-    return M.record(M.wrap(arr, input._dtype, input), "GatherBackward0", [input], backward)
+    return M.record(M.wrap(arr, input._dtype, input), "GatherBackward0", [input], backward, [index])
 
 
 def _check_scatter(input: Tensor, d: int, index: Tensor, src: Any, opname: str) -> Any:
@@ -280,7 +295,9 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = Fa
     idx = _check_scatter(input, d, index, src, opname)
     if inplace:
         M.check_inplace_target(input, input._dtype, input._shape, (src,))
+        no_overlap(input, index, src)
     exact_out(out, input._dtype)
+    no_overlap(out, index, src)  # out may be self itself (torch copies self into out first)
     xp = input._xp
     res = xp.array(_nd(input), copy=True)
     fancy = _fancy(idx, d, xp)
@@ -308,9 +325,9 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = Fa
     others = (src,) if is_t else ()
     if inplace:
         M.write(input, res)
-        M.rebase_history(input, node, others, backward)
+        M.rebase_history(input, node, others, backward, [index])
         return input
-    return M.record(M.wrap(res, input._dtype, input), node, [input, *others], backward)
+    return M.record(M.wrap(res, input._dtype, input), node, [input, *others], backward, [index])
 
 
 def _src_arg(src: Any, value: Any, opname: str) -> Any:
@@ -363,6 +380,7 @@ def take(input: Tensor, index: Tensor, *, out: Any = None) -> Tensor:
             raise IndexError(f"out of range: tried to access index {int(idx[bad][0])} on a tensor of {n} elements.")
     idx = idx % max(n, 1)
     exact_out(out, input._dtype)
+    no_overlap(out, input, index)
     xp = input._xp
     arr = xp.array(input._array.reshape(-1)[idx], copy=True)
     if out is not None:
@@ -374,7 +392,7 @@ def take(input: Tensor, index: Tensor, *, out: Any = None) -> Tensor:
         g = grads[0]
         return (index_add(_zeros((n,), g), 0, flat, g.reshape(-1)).reshape(in_shape),)
 
-    return M.record(M.wrap(arr, input._dtype, input), "TakeBackward0", [input], backward)
+    return M.record(M.wrap(arr, input._dtype, input), "TakeBackward0", [input], backward, [index])
 
 
 # ---- where ---------------------------------------------------------------------------------------
@@ -407,7 +425,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any =
         g = grads[0]
         return (None, where(condition, g, 0) if tin else None, where(condition, 0, g) if toth else None)
 
-    return M.record(M.wrap(arr, rdt, like), "WhereBackward0", [condition, input, other], backward)
+    return M.record(M.wrap(arr, rdt, like), "WhereBackward0", [condition, input, other], backward, [condition])
 
 
 @M.export("where", function=False)
@@ -461,9 +479,9 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
     others = (vt,) if vt is not None else ()
     if inplace:
         M.write(input, arr)
-        M.rebase_history(input, node, others, backward)
+        M.rebase_history(input, node, others, backward, [mask])
         return input
-    return M.record(M.wrap(arr, input._dtype, input), node, [input, *others], backward)
+    return M.record(M.wrap(arr, input._dtype, input), node, [input, *others], backward, [mask])
 
 
 def _leaf_checks(t: Tensor) -> None:

@@ -363,3 +363,46 @@ def test_result_dtypes(dtype):
             except Exception as e:  # noqa: BLE001
                 out.append(error_kind(type(e)).__name__)
         assert out[0] == out[1], f"{name}({dtype}): {out[0]} != torch {out[1]}"
+
+
+# ---- torch's finer rules ----------------------------------------------------------------------------
+
+LINALG_EDGE = {
+    "tril__expanded_writes_only_zeros": lambda M: M.ones(1, 1).expand(2, 1).clone().expand(2, 1).tril_(-1),
+    "triu__expanded": lambda M: (lambda b: (b.expand(2, 2).triu_(), b)[1])(M.tensor([1.0, 2.0])),
+    "tril__expanded_base": lambda M: (lambda b: (b.expand(2, 1).tril_(-1), b)[1])(M.tensor([1.0])),
+    "addbmm__empty_result_resizes": lambda M: M.zeros(()).addbmm_(M.zeros(0, 0, 0), M.zeros(0, 0, 0)),
+    "addbmm__empty_1d": lambda M: M.zeros(0).addbmm_(M.zeros(0, 0, 0), M.zeros(0, 0, 0)),
+    "addmm__empty_wrong_shape": lambda M: M.zeros(0).addmm_(M.zeros(0, 0), M.zeros(0, 0)),
+    "baddbmm__empty_wrong_shape": lambda M: M.zeros(0, 0).baddbmm_(M.zeros(0, 0, 0), M.zeros(0, 0, 0)),
+    "addr__1d_self": lambda M: M.zeros(0, dtype=M.int64).addr_(M.zeros(0, dtype=M.int64), M.zeros(0, dtype=M.int64)),
+    "addmv_0d_input_mismatch": lambda M: M.addmv(M.tensor(0.0), M.zeros(1, 1), M.zeros(3)),
+    "addr_out_casts": lambda M: M.addr(M.ones(2, 2, dtype=M.int64), M.ones(2, dtype=M.int64),
+                                        M.ones(2, dtype=M.int64), out=M.zeros(0).half()),
+    "addmm_out_strict": lambda M: M.addmm(M.ones(2, 2), M.ones(2, 2), M.ones(2, 2), out=M.zeros(0).half()),
+}
+
+
+@pytest.mark.parametrize("name", list(LINALG_EDGE))
+def test_linalg_edge_rules(name):
+    def body(M):
+        r = LINALG_EDGE[name](M)
+        return str(r.dtype).split(".")[-1], tuple(r.shape), r.tolist()
+
+    from tests.helpers import assert_same_error
+
+    le, te = assert_same_error(body)
+    if le is None:
+        assert body(lib) == body(torch)
+
+
+def test_svd_out():
+    res = []
+    for M in (lib, torch):
+        a = M.tensor(TALL, dtype=M.float32)
+        U, Sv, V = M.empty(0), M.empty(0), M.empty(0)
+        r = M.svd(a, out=(U, Sv, V))
+        assert r[0] is U and r[1] is Sv and r[2] is V
+        res.append((Sv, tuple(U.shape), tuple(V.shape)))
+    assert_same(res[0][0], res[1][0])
+    assert res[0][1:] == res[1][1:]

@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as npst
 
 from tests.core.opcheck import check, check_error
-from tests.helpers import DTYPE_NAMES, assert_same, dtype_name, lib
+from tests.helpers import DTYPE_NAMES, assert_same, assert_same_error, dtype_name, lib
 
 X = np.array([[1.0, 5.0, 3.0], [4.0, -2.0, 6.0]])
 LO = np.array([2.0, 0.0, 3.5])
@@ -266,3 +266,47 @@ def test_softmax_random(data):
     d = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
     check(lambda M, x: M.softmax(x, d), [x], msg="softmax")
     check(lambda M, x: M.log_softmax(x, d), [x], msg="log_softmax")
+
+
+# ---- torch's finer rules ----------------------------------------------------------------------------
+
+POINTWISE_EDGE = {
+    "softmax_empty_int": lambda M: M.softmax(M.zeros(0, dtype=M.int64), 0),
+    "log_softmax_empty_bool": lambda M: M.log_softmax(M.zeros(0, 2, dtype=M.bool), 1),
+    "clamp_tensor_out_casts": lambda M: M.clamp(M.ones(2), max=M.zeros(2), out=M.zeros(0).half()),
+    "clamp_scalar_out_strict": lambda M: M.clamp(M.ones(2), max=0.5, out=M.zeros(0).half()),
+}
+
+
+@pytest.mark.parametrize("name", list(POINTWISE_EDGE))
+def test_pointwise_edge_rules(name):
+    def body(M):
+        r = POINTWISE_EDGE[name](M)
+        return str(r.dtype).split(".")[-1], tuple(r.shape), r.tolist()
+
+    le, te = assert_same_error(body)
+    if le is None:
+        assert body(lib) == body(torch)
+
+
+@pytest.mark.parametrize("shapes", [((0, 0), (0,), (1, 0, 0)), ((), (), (1,)), ((3,), (2, 1), (3,)),
+                                    ((2, 3), (3,), (2, 3))])
+@pytest.mark.parametrize("wants", [(True, False, False), (False, True, False), (False, False, True)])
+def test_clamp_tensor_backward_broadcast_rule(shapes, wants):
+    """torch combines clamp's masks in place, so some broadcasts fail in its backward: the same ones here."""
+    def body(M):
+        x, lo, hi = (M.zeros(s, requires_grad=w) for s, w in zip(shapes, wants))
+        M.clamp(x, lo, hi).sum().backward()
+        return [None if t.grad is None else t.grad.tolist() for t in (x, lo, hi)]
+
+    le, te = assert_same_error(body)
+    if le is None:
+        assert body(lib) == body(torch)
+
+
+def test_addcdiv_gradient_order_of_operations():
+    # value / t2 first (torch), not (grad * value) / t2: differs for denormal values
+    check(lambda M, t, a, b: M.addcdiv(t, a, b, value=1.401298464324817e-45),
+          [np.zeros(()), np.zeros(()), np.zeros(())], msg="denormal value")
+    check(lambda M, t, a, b: M.addcmul(t, a, b, value=3e38),
+          [np.zeros(2), np.array([2.0, 1.0]), np.array([3e38, 1.0])], msg="huge value")

@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as npst
 
 from tests.core.opcheck import check, check_error
-from tests.helpers import DTYPE_NAMES, assert_same, dtype_name, error_kind, lib
+from tests.helpers import DTYPE_NAMES, assert_same, assert_same_error, dtype_name, error_kind, lib
 
 X = np.array([[1.0, 5.0, 3.0], [4.0, -2.0, 6.0]])
 Z = np.array([[1.0, 0.0, 3.0], [0.0, 2.0, 0.0], [2.0, 3.0, 0.5]])  # zeros: prod/cumprod gradients
@@ -271,3 +271,78 @@ def test_median_random(data):
     d = data.draw(st.integers(-len(shape), len(shape) - 1), label="dim")
     check(lambda M, x: M.median(x), [x], msg="median")
     check(lambda M, x: M.median(x, d), [x], msg="median dim")
+
+
+# ---- torch's finer rules ----------------------------------------------------------------------------
+
+EDGE = {
+    "cumsum__bool_1d": lambda M: M.zeros(2, dtype=M.bool).cumsum_(0),
+    "cumsum__bool_0d": lambda M: M.zeros((), dtype=M.bool).cumsum_(0),
+    "cumsum__bool_empty": lambda M: M.zeros(0, dtype=M.bool).cumsum_(0),
+    "cumsum_out_computes_in_out_dtype": lambda M: M.cumsum(M.ones(3) * 1.7, 0, out=M.zeros(0, dtype=M.int64)),
+    "cumsum_out_half_into_uint8": lambda M: M.cumsum(M.ones(3).half(), 0, out=M.zeros(0, dtype=M.uint8)),
+    "cumsum_out_dtype_mismatch": lambda M: M.cumsum(M.ones(3), 0, dtype=M.float64, out=M.zeros(0, dtype=M.int64)),
+    "cumprod_out_bool": lambda M: M.cumprod(M.ones(2), 0, out=M.zeros(0, dtype=M.bool)),
+    "var_out_unbiased_only": lambda M: M.var(M.ones(3), unbiased=False, out=M.zeros(0)),
+    "var_out_no_args": lambda M: M.var(M.ones(3), out=M.zeros(0)),
+    "std_out_half_to_float_all": lambda M: M.std(M.ones(3).half(), correction=0, out=M.zeros(0)),
+    "std_out_half_dim": lambda M: M.std(M.ones(3).half(), 0, correction=0, out=M.zeros(0).half()),
+    "median_empty_uint8": lambda M: M.median(M.zeros(0, dtype=M.uint8)),
+    "median_empty_int64": lambda M: M.median(M.zeros(0, dtype=M.int64)),
+    "median_empty_half": lambda M: M.median(M.zeros(0, dtype=M.float16)),
+    "norm_inf_empty_dim": lambda M: M.norm(M.zeros(3, 0), float("inf"), dim=1),
+    "norm_inf_nonempty_dim": lambda M: M.norm(M.zeros(0, 1), float("inf"), dim=1),
+    "norm_neg_empty": lambda M: M.norm(M.zeros(0), -2.5),
+    "norm_half_empty_dim": lambda M: M.norm(M.zeros(3, 0), 0.5, dim=1),
+    "norm_single_denormal": lambda M: M.norm(M.tensor([1.401298464324817e-45])),
+    "dist_inf_empty": lambda M: M.dist(M.zeros(0), M.zeros(0), float("inf")),
+    "dist_p0_scalar": lambda M: M.dist(M.tensor(0.0), M.tensor(0.5), 0),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGE))
+def test_reduction_edge_rules(name):
+    def body(M):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = EDGE[name](M)
+        return str(r.dtype).split(".")[-1], r.tolist()
+
+    le, te = assert_same_error(body)
+    if le is None:
+        a, b = body(lib), body(torch)
+        assert a[0] == b[0] and np.allclose(np.asarray(a[1], dtype=float), np.asarray(b[1], dtype=float),
+                                             equal_nan=True)
+
+
+GRAD_EDGE = {
+    "std_zero_spread": (lambda M, x: M.std(x, 1), [np.array([[1.0, 1.0], [1.0, 3.0]])]),
+    "std_0d": (lambda M, x: M.std(x[0, 0], 0, correction=0), [np.array([[2.0]])]),
+    "var_dof_zero_dim": (lambda M, x: M.var(x, 1, correction=3), [np.array([[0.0, 1.0, 3.0]])]),
+    "var_dof_negative_dim": (lambda M, x: M.var(x, 1, correction=4), [np.array([[0.0, 1.0, 3.0]])]),
+    "var_dof_negative_1d": (lambda M, x: M.var(x, 0, correction=2), [np.array([0.0])]),
+    "var_0d_correction": (lambda M, x: M.var(x[0], 0, correction=2), [np.array([0.0])]),
+    "norm_single_denormal": (lambda M, x: M.norm(x.float()), [np.array([1.401298464324817e-45])]),
+}
+
+
+@pytest.mark.parametrize("name", list(GRAD_EDGE))
+def test_degenerate_gradients(name):
+    fn, arrays = GRAD_EDGE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(fn, arrays, msg=name)
+
+
+@pytest.mark.parametrize("other_requires_grad", [False, True])
+def test_dist_p0_backward(other_requires_grad):
+    # torch: no gradient for p=0; with other requiring grad its backward fails negating the undefined grad
+    def body(M):
+        a = M.tensor([1.0, 2.0], requires_grad=True)
+        b = M.tensor([0.0, 2.0], requires_grad=other_requires_grad)
+        M.dist(a, b, 0).backward()
+        return a.grad
+
+    le, te = assert_same_error(body)
+    if le is None:
+        assert body(lib) is None and body(torch) is None

@@ -281,3 +281,82 @@ def test_index_select_masked_select_random(data):
     check(lambda M, x: M.masked_select(x, M.tensor(mask)), [x], msg="masked_select")
     check(lambda M, x: M.where(M.tensor(mask), x, -x), [x], msg="where")
     check(lambda M, x: M.nonzero(x > 0), [x], grad=False, msg="nonzero")
+
+
+# ---- torch's finer rules: index_select error classes, aliasing out=, saved tensors --------------------
+
+INDEX_SELECT_EDGE = {
+    "0d_index_two_values": lambda M: M.index_select(M.tensor(3.0), 0, M.tensor([0, 0])),
+    "0d_index_minus_one": lambda M: M.index_select(M.tensor(3.0), 0, M.tensor([-1])),
+    "1d_out_of_range": lambda M: M.index_select(M.ones(3), 0, M.tensor([3])),
+    "1d_empty_input": lambda M: M.index_select(M.zeros(0), 0, M.tensor([0])),
+    "2d_dim0_out_of_range": lambda M: M.index_select(M.ones(3, 2), 0, M.tensor([3])),
+    "2d_dim1_out_of_range": lambda M: M.index_select(M.ones(3, 2), 1, M.tensor([2])),
+    "3d_dim2_out_of_range": lambda M: M.index_select(M.ones(3, 2, 2), 2, M.tensor([2])),
+    "empty_selected_dim": lambda M: M.index_select(M.zeros(2, 0), 1, M.tensor([0])),
+    "empty_other_dim_ok": lambda M: M.index_select(M.zeros(0, 1), 1, M.tensor([0])),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_SELECT_EDGE))
+def test_index_select_error_classes(name):
+    check_error(lambda M: INDEX_SELECT_EDGE[name](M))
+
+
+OVERLAP = {
+    "index_select_out_is_input": lambda M, x: M.index_select(x, 0, M.tensor([0, 1]), out=x[:2]),
+    "gather_out_is_input": lambda M, x: M.gather(x, 0, M.tensor([0]), out=x),
+    "masked_select_out_is_input": lambda M, x: M.masked_select(x, x > 10, out=x[:0]),
+    "take_out_is_input": lambda M, x: M.take(x, M.tensor([0, 1]), out=x[2:]),
+    "cat_out_is_input": lambda M, x: M.cat([x, x], out=x),
+    "cat_empty_out_is_input": lambda M, x: (lambda e: M.cat([e], out=e))(M.zeros(0, 0)),
+    "cat_legacy_empty_out_is_input": lambda M, x: (lambda e: M.cat([e, M.zeros(0, 0)], out=e))(M.zeros(0)),
+    "stack_out_is_input": lambda M, x: M.stack([x, x], out=x),
+    "stack_out_cannot_cast": lambda M, x: M.stack([x, x], out=M.zeros(0, dtype=M.int64)),
+    "scatter_out_is_self_ok": lambda M, x: M.scatter(x, 0, M.tensor([0]), x[:1].clone(), out=x),
+    "scatter_out_is_src": lambda M, x: (lambda s: M.scatter(x, 0, M.tensor([0]), s, out=s))(x[:1].clone()),
+    "scatter__src_is_self": lambda M, x: x.scatter_(0, M.tensor([0]), x),
+    "index_add__source_is_self": lambda M, x: x.index_add_(0, M.tensor([0, 1]), x[:2]),
+    "where_out_is_input_ok": lambda M, x: M.where(x > 0.5, x, x, out=x),
+}
+
+
+@pytest.mark.filterwarnings("ignore:An output with one or more elements was resized")
+@pytest.mark.parametrize("name", list(OVERLAP))
+def test_out_aliasing_an_input(name):
+    def body(M):
+        x = M.arange(4.0)
+        r = OVERLAP[name](M, x)
+        return r.tolist() if r is not None else None
+
+    le, te = assert_same_error(body)
+    if le is None:
+        assert body(lib) == body(torch)
+
+
+SAVED = {
+    "index_select": lambda M, x: M.index_select(x, 0, M.tensor([1, 0])),
+    "gather": lambda M, x: M.gather(x, 0, M.tensor([1, 0])),
+    "masked_select": lambda M, x: M.masked_select(x, x > 0),
+    "scatter": lambda M, x: M.scatter(x, 0, M.tensor([0]), 5.0),
+    "take": lambda M, x: M.take(x, M.tensor([1])),
+    "where": lambda M, x: M.where(x > 0, x, 0.0),
+    "masked_fill": lambda M, x: x.masked_fill(x > 0, 1.0),
+    "cat": lambda M, x: M.cat([x, x]),
+    "stack": lambda M, x: M.stack([x, x]),
+}
+
+
+@pytest.mark.parametrize("name", list(SAVED))
+def test_second_backward_without_retain_graph(name):
+    """Nodes that save tensors (indices, masks) refuse a second backward; cat/stack save none."""
+    def body(M):
+        x = M.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = SAVED[name](M, x).sum()
+        y.backward()
+        y.backward()
+        return x.grad.tolist()
+
+    le, te = assert_same_error(body)
+    if le is None:
+        assert body(lib) == body(torch)
