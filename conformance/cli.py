@@ -24,6 +24,28 @@ from typing import Any, Sequence
 BAD = ("fail", "stale", "error")
 
 
+def _memory_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> list:
+    from .memory_machine import run_memory_checks
+
+    return run_memory_checks(args.impl, prof.name, w, seed=seed, device=args.device)
+
+
+def _autograd_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> list:
+    from .autograd_scenarios import run_autograd_checks
+
+    return run_autograd_checks(args.impl, prof.name, w, seed=seed, device=args.device)
+
+
+def _errata_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> list:
+    from .errata import run_errata
+
+    return run_errata(args.impl, w, args.device)
+
+
+# Suites beyond the per-op catalog; `--ops memory,errata` selects them by name, no --ops runs all.
+SUITES = {"memory": _memory_suite, "errata": _errata_suite}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m conformance", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -153,7 +175,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     prof = profiles.get(args.profile)
     seed = args.seed if args.seed is not None else (0 if prof.derandomize else secrets.randbelow(2**31))
     cat = catalog.load(args.specs) if args.specs else catalog.load()
-    ops, shard = _shard(args.shard, cat.select(_csv(args.ops)))
+    wanted = _csv(args.ops)
+    suites = [s for s in SUITES if not wanted or s in wanted] if not args.shard or args.shard.startswith("1/") else []
+    op_names = [o for o in wanted if o not in SUITES]
+    ops, shard = _shard(args.shard, cat.select(op_names) if op_names or not wanted else [])
     checks = _csv(args.checks)
     unknown = [c for c in checks if c not in catalog.CHECKS]
     if unknown:
@@ -232,6 +257,18 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             finally:
                 if pool is not None:
                     pool.close()
+            for name in suites:  # system-level suites after the per-op catalog (CPU in-process, fast)
+                if stop():
+                    break
+                t_suite = time.perf_counter()
+                recs = SUITES[name](args, prof, seed, w)
+                for r in recs:
+                    totals[r["status"]] += 1
+                    if r["status"] in BAD:
+                        bad.append(r)
+                if not args.quiet:
+                    print(f"[suite] {name:<15} {time.perf_counter() - t_suite:5.1f}s  "
+                          f"{_counts_text(Counter(r['status'] for r in recs))}", flush=True)
     except (RunInterrupted, KeyboardInterrupt):
         stopped = stopped or signal.SIGINT
     elapsed = time.perf_counter() - t0
@@ -276,10 +313,13 @@ def _with_seed(argv: list[str], seed: int) -> list[str]:
     return out + ["--seed", str(seed)]
 
 
-def _progress(i: int, n: int, name: str, secs: float, c: Counter) -> None:
+def _counts_text(c: Counter) -> str:
     flag = "  <-- " + ", ".join(f"{c[s]} {s}" for s in BAD if c[s]) if any(c[s] for s in BAD) else ""
-    counts = ", ".join(f"{k} {s}" for s, k in sorted(c.items()))
-    print(f"[{i:3}/{n}] {name:16} {secs:6.1f}s  {counts}{flag}", flush=True)
+    return ", ".join(f"{k} {s}" for s, k in sorted(c.items())) + flag
+
+
+def _progress(i: int, n: int, name: str, secs: float, c: Counter) -> None:
+    print(f"[{i:3}/{n}] {name:16} {secs:6.1f}s  {_counts_text(c)}", flush=True)
 
 
 def _catalog_order(path: Path, order: list[str]) -> None:
