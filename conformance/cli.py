@@ -43,7 +43,7 @@ def _errata_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> lis
 
 
 # Suites beyond the per-op catalog; `--ops memory,errata` selects them by name, no --ops runs all.
-SUITES = {"memory": _memory_suite, "errata": _errata_suite}
+SUITES = {"memory": _memory_suite, "autograd": _autograd_suite, "errata": _errata_suite}
 
 
 def _parser() -> argparse.ArgumentParser:
