@@ -251,7 +251,10 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
 
 
 @M.export(method=False)
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+        out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "eye", lambda dt: eye(n, m, dtype=dt, device=out.device), dtype)
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"n must be greater or equal to 0, got {min(n, m if m is not None else n)}")
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
@@ -376,7 +379,10 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
 
 @M.export(method=False)
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, out: Any = None) -> Tensor:
+    if out is not None:
+        return _into_out(out, "logspace", lambda dt: logspace(start, end, steps, base, dtype=dt, device=out.device),
+                         dtype)
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     lin = linspace(start, end, steps, dtype=D.float64)
     arr = np.power(np.float64(base), _backend.to_numpy(lin._array))

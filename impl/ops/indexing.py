@@ -97,7 +97,15 @@ def _checked(fn: Any) -> Any:
         raise IndexError(str(e).replace("axis", "dimension")) from None
 
 
+def _int_like(i: Any) -> Any:
+    """torch indexes with a 0-d integer tensor as with an int (select: a view), not advanced indexing."""
+    if isinstance(i, Tensor) and i.dim() == 0 and i._dtype.category == 1:
+        return int(i.item())
+    return i
+
+
 def getitem(self: Tensor, idx: Any) -> Tensor:
+    idx = tuple(_int_like(i) for i in idx) if isinstance(idx, tuple) else _int_like(idx)
     items = _as_tuple(idx)
     for i in items:
         _check_item(i)
@@ -107,7 +115,9 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
     arr = _checked(lambda: self._array[np_idx])
     out = M.wrap(self._xp.array(arr, copy=True), self._dtype, self)
     in_shape = self._shape
-    return M.record(out, "IndexBackward0", [self], lambda g, *s: (_index_grad(g[0], in_shape, np_idx),))
+    # the index tensors are saved like torch saves them, so a second backward without retain_graph raises
+    saved = [i for i in _as_tuple(idx) if isinstance(i, Tensor)]
+    return M.record(out, "IndexBackward0", [self], lambda g, *s: (_index_grad(g[0], in_shape, np_idx),), saved)
 
 
 def _index_grad(g: Tensor, in_shape: tuple, np_idx: tuple) -> Tensor:
