@@ -159,7 +159,10 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
 # ---- the tables ----------------------------------------------------------------------------------
 
 def _sign(xp, x):
-    return xp.sign(x) if x.dtype != np.bool_ else x.copy()
+    if x.dtype == np.bool_:
+        return x.copy()
+    s = xp.sign(x)
+    return xp.where(xp.isnan(s), 0, s).astype(s.dtype) if x.dtype.kind == "f" else s  # torch: sign(nan) = 0
 
 
 UNARY = [
@@ -179,9 +182,11 @@ UNARY = [
     Unary("reciprocal", lambda xp, x: 1 / x, lambda g, x, y: -g * y * y, "ReciprocalBackward0", saves="y"),
     Unary("sign", _sign, lambda g, x, y: g * 0, "SignBackward0", "same", ""),
     Unary("ceil", lambda xp, x: xp.ceil(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0,
-          "CeilBackward0", "same", ""),
+          "CeilBackward0", "same", "", no_bool="\"ceil_vml_cpu\" not implemented for 'Bool'",
+          no_bool_exc=NotImplementedError),
     Unary("floor", lambda xp, x: xp.floor(x) if x.dtype.kind == "f" else x.copy(), lambda g, x, y: g * 0,
-          "FloorBackward0", "same", ""),
+          "FloorBackward0", "same", "", no_bool="\"floor_vml_cpu\" not implemented for 'Bool'",
+          no_bool_exc=NotImplementedError),
     Unary("relu", lambda xp, x: xp.maximum(x, x.dtype.type(0)), lambda g, x, y: _where(y <= 0, 0, g),
           "ReluBackward0", "same", "y", no_bool="Boolean inputs not supported for relu"),
 ]

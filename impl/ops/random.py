@@ -455,6 +455,8 @@ def _fill_(self: Tensor, node: str, draw: Callable, standin: Callable, generator
     if n:
         vals = draw(gen, n) if gen.device.type == "cpu" else standin(gen.host, n)
         _store(self, vals)
+    else:
+        self._bump()  # torch bumps the version even when there is nothing to draw
     M.rebase_history(self, node, others, lambda g, *s: (_zero_grad(g)[0],) + (None,) * len(others))
     return self
 
