@@ -126,10 +126,14 @@ FIRST_SLICE = (
     "tensor zeros ones full empty arange linspace zeros_like ones_like from_numpy "
     "add sub mul div neg pow exp log sin cos sqrt sigmoid tanh abs sum mean mm matmul "
     "clone copy_ zero_ contiguous view reshape flatten flatten_range t transpose permute unsqueeze squeeze "
-    "expand narrow select getitem detach").split()
+    "expand narrow select getitem detach "
+    # a representative of each engine feature added with the full catalog
+    "index_select gather scatter getitem_mask cat stack equal max_dim topk topk_unsorted median_dim "
+    "svd inverse addmm cross item size T numpy rand randint randperm uniform_ resize_").split()
 
 
-@pytest.mark.parametrize("group", ["creation", "pointwise", "reductions", "linalg", "attributes", "views"])
+@pytest.mark.parametrize("group", ["creation", "pointwise", "reductions", "linalg", "attributes", "views",
+                                   "indexing", "comparison", "joining", "random"])
 def test_torch_against_itself_has_no_failures(group: str, cat: catalog.Catalog) -> None:
     """The suite's sanity check: real torch as the library under test conforms (declared divergences
     allowed).  One dtype bucket per check keeps it fast; `python -m conformance run --impl torch`

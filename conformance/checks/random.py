@@ -125,6 +125,20 @@ def distribution_failures(dist: str, values: np.ndarray, p: dict[str, Any]) -> l
     raise AssertionError(dist)
 
 
+def _dtype_bounds(a: float, b: float, dtype: np.dtype) -> tuple[float, float]:
+    """[a, b] widened to the nearest values of `dtype` outside it: a float16 sample of U[1e-45, 1)
+    may hold 0.0, the float16 nearest to 1e-45."""
+    if np.dtype(dtype).kind != "f":
+        return a, b
+    t = np.dtype(dtype).type
+    lo, hi = t(a), t(b)
+    if float(lo) > a:
+        lo = np.nextafter(lo, t(-np.inf))
+    if float(hi) < b:
+        hi = np.nextafter(hi, t(np.inf))
+    return float(lo), float(hi)
+
+
 def support_failures(dist: str, values: np.ndarray, p: dict[str, Any], integral_dtype: bool) -> list[str]:
     x = np.asarray(values)
     if x.size == 0:
@@ -137,7 +151,7 @@ def support_failures(dist: str, values: np.ndarray, p: dict[str, Any], integral_
     if not np.all(np.isfinite(xf)):
         return ["non-finite values"]
     if dist == "uniform":
-        a, b = float(p["low"]), float(p["high"])
+        a, b = _dtype_bounds(float(p["low"]), float(p["high"]), x.dtype)
         bad = (xf < a) | (xf > b)
         return [f"{int(bad.sum())} values outside [{a:g}, {b:g}], e.g. {xf[bad].reshape(-1)[0]!r}"] if bad.any() else []
     if dist == "randint":
