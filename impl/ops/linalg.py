@@ -381,11 +381,15 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     if rdt is D.bool_ and opname.rstrip("_") != "addr":
         raise NotImplementedError(f"\"{opname.rstrip('_')}_impl_cpu_\" not implemented for 'Bool'")
     if inplace:
-        if opname == "addbmm_" and input._shape != shape and geo.prod(shape) == 0:
-            from .copying import resize_  # torch's addbmm_ resizes an empty self to the (empty) result
+        if opname == "addbmm_" and input._shape != shape and a._shape[0] == 0:
+            # torch's addbmm_ with no batches resizes self to the result and returns beta * self
+            _expand_shape(input, shape)
+            from .copying import resize_
 
+            old = input._xp.array(input._array, copy=True)
             resize_(input, shape)
-            input._bump()
+            val = input._xp.broadcast_to(old, shape) * M.operand_array(beta, rdt, input._xp) if beta != 0 else 0
+            M.write(input, val)
             return input
         if opname == "addr_" and input.dim() != 2:
             raise RuntimeError(f"2D tensor expected, got {input.dim()}D tensor for input")

@@ -325,9 +325,10 @@ def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, corre
             r = _unsq(saved[1], in_shape, dims, keepdim)
             g = where(r == 0, 0, g / (r * 2))
         centered = x - x.mean(dims, keepdim=True) if in_shape else x * 0
-        # 0-d inputs: torch clamps the degrees of freedom at 0 (so the gradient is nan once correction >= 1)
-        factor = float("inf") if dof == 0 or (not in_shape and dof < 0) else 2.0 / dof
-        return (factor * g * centered,)
+        if dof <= 0 and (dim is None or not in_shape):
+            # torch's full reductions (and 0-d inputs) with dof <= 0: +-inf by the sign of grad, nan where x == mean
+            return (g * float("inf") * centered.abs(),)
+        return ((2.0 / dof if dof != 0 else float("inf")) * g * centered,)
 
     y = M.wrap(arr, rdt, input)
     return M.record(y, "StdBackward0" if kind == "std" else "VarBackward0", [input], backward,

@@ -322,6 +322,9 @@ GRAD_EDGE = {
     "var_dof_negative_dim": (lambda M, x: M.var(x, 1, correction=4), [np.array([[0.0, 1.0, 3.0]])]),
     "var_dof_negative_1d": (lambda M, x: M.var(x, 0, correction=2), [np.array([0.0])]),
     "var_0d_correction": (lambda M, x: M.var(x[0], 0, correction=2), [np.array([0.0])]),
+    "var_all_dof_zero": (lambda M, x: M.var(x, correction=3), [np.array([1.0, 3.0, 6.0])]),
+    "var_all_dof_negative": (lambda M, x: M.var(x, correction=4), [np.array([1.0, 3.0, 6.0])]),
+    "var_all_single": (lambda M, x: M.var(x, correction=2), [np.array([0.0])]),
     "norm_single_denormal": (lambda M, x: M.norm(x.float()), [np.array([1.401298464324817e-45])]),
 }
 
