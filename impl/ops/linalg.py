@@ -381,15 +381,15 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     if rdt is D.bool_ and opname.rstrip("_") != "addr":
         raise NotImplementedError(f"\"{opname.rstrip('_')}_impl_cpu_\" not implemented for 'Bool'")
     if inplace:
-        if opname == "addbmm_" and input._shape != shape and a._shape[0] == 0:
-            # torch's addbmm_ with no batches resizes self to the result and returns beta * self
+        if opname == "addbmm_" and input._shape != shape:
+            # torch's addbmm_ expands self to the result, then resizes self to it (no in-place shape check)
             _expand_shape(input, shape)
             from .copying import resize_
 
-            old = input._xp.array(input._array, copy=True)
+            with grad_mode.no_grad():
+                val = _addprod("addbmm", node, input, a, b, shape, prod_fn, grads_fn, beta, alpha, rdt, None, False)
             resize_(input, shape)
-            val = input._xp.broadcast_to(old, shape) * M.operand_array(beta, rdt, input._xp) if beta != 0 else 0
-            M.write(input, val)
+            M.write(input, val._array)
             return input
         if opname == "addr_" and input.dim() != 2:
             raise RuntimeError(f"2D tensor expected, got {input.dim()}D tensor for input")
