@@ -24,25 +24,28 @@ from typing import Any, Sequence
 BAD = ("fail", "stale", "error")
 
 
-def _memory_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> list:
+# Suites beyond the per-op catalog: fn(impl, profile_name, seed, device, writer), writing each record
+# with writer.write(rec).  They run in a worker like an op (conformance/workers.py: a crash, a hang or
+# memory exhaustion becomes an error record), after the catalog's ops are handed out; in shard 1 only.
+def _memory_suite(impl: str, profile: str, seed: int, device: str, w: Any) -> list:
     from .memory_machine import run_memory_checks
 
-    return run_memory_checks(args.impl, prof.name, w, seed=seed, device=args.device)
+    return run_memory_checks(impl, profile, w, seed=seed, device=device)
 
 
-def _autograd_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> list:
+def _autograd_suite(impl: str, profile: str, seed: int, device: str, w: Any) -> list:
     from .autograd_scenarios import run_autograd_checks
 
-    return run_autograd_checks(args.impl, prof.name, w, seed=seed, device=args.device)
+    return run_autograd_checks(impl, profile, w, seed=seed, device=device)
 
 
-def _errata_suite(args: argparse.Namespace, prof: Any, seed: int, w: Any) -> list:
+def _errata_suite(impl: str, profile: str, seed: int, device: str, w: Any) -> list:  # noqa: ARG001
     from .errata import run_errata
 
-    return run_errata(args.impl, w, args.device)
+    return run_errata(impl, w, device)
 
 
-# Suites beyond the per-op catalog; `--ops memory,errata` selects them by name, no --ops runs all.
+# `--ops memory,errata` selects suites by name; no --ops runs all of them.
 SUITES = {"memory": _memory_suite, "autograd": _autograd_suite, "errata": _errata_suite}
 
 
@@ -196,12 +199,13 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
               "derandomized": prof.derandomize, "device": args.device, "impl": args.impl,
               "argv": ["python", "-m", "conformance"] + argv, "rerun": " ".join(rerun), "jobs": args.jobs,
               "shard": shard, "example_timeout_s": args.example_timeout, "memory_limit_gib": mem or None,
-              "record_timeout_s": prof.record_timeout_s, "ops": [o.name for o in ops]}
-    print(f"conformance: {len(ops)} ops{f' (shard {shard})' if shard else ''}, impl={args.impl}, "
+              "record_timeout_s": prof.record_timeout_s, "ops": [o.name for o in ops], "suites": suites}
+    also = f" + suites {','.join(suites)}" if suites else ""
+    print(f"conformance: {len(ops)} ops{f' (shard {shard})' if shard else ''}{also}, impl={args.impl}, "
           f"profile={prof.name}, device={args.device}, seed={seed}, jobs={args.jobs} -> {results_path}", flush=True)
     cfg = workers.Config(impl=args.impl, profile=prof.name, device=args.device, seed=seed, specs=args.specs,
                          checks=checks, ops=[o.name for o in ops], example_timeout=args.example_timeout,
-                         memory_limit_gib=mem, record_timeout=float(prof.record_timeout_s))
+                         memory_limit_gib=mem, record_timeout=float(prof.record_timeout_s), suites=suites)
     t0 = time.perf_counter()
     totals: Counter = Counter()
     bad: list[dict[str, Any]] = []
@@ -212,10 +216,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
     try:
         with _Stop() as stop, ResultWriter(results_path, header) as w:
             if args.jobs <= 0:
-                events = workers.run_in_process(cfg, cfg.ops)
+                events = workers.run_in_process(cfg, cfg.ops, suites)
             else:
                 pool = workers.WorkerPool(cfg, args.jobs, should_stop=stop, logdir=out / "worker-logs")
-                events = pool.events(cfg.ops)
+                events = pool.events(cfg.ops, suites)
             try:
                 for ev in events:
                     if ev.kind == "record":
@@ -224,6 +228,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                         totals[r["status"]] += 1
                         if r["status"] in BAD:
                             bad.append(r)
+                    elif ev.kind == "op" and ev.op in suites:
+                        finished.append(ev.op)
+                        if not args.quiet:
+                            print(f"[suite] {ev.op:<15} {ev.secs:6.1f}s  {_counts_text(ev.counts)}", flush=True)
                     elif ev.kind == "op":
                         finished.append(ev.op)
                         if not args.quiet:
@@ -248,27 +256,15 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                     stopped = stop.signum
                     in_flight = pool.busy() if pool else []
                     raise RunInterrupted(f"interrupted by {signal.Signals(stopped).name} after "
-                                         f"{len(finished)} of {len(ops)} ops")
+                                         f"{len(finished)} of {len(ops) + len(suites)} ops and suites")
             except KeyboardInterrupt:
                 stopped = stop.signum or signal.SIGINT
                 in_flight = pool.busy() if pool else []
                 raise RunInterrupted(f"interrupted by {signal.Signals(stopped).name} after "
-                                     f"{len(finished)} of {len(ops)} ops") from None
+                                     f"{len(finished)} of {len(ops) + len(suites)} ops and suites") from None
             finally:
                 if pool is not None:
                     pool.close()
-            for name in suites:  # system-level suites after the per-op catalog (CPU in-process, fast)
-                if stop():
-                    break
-                t_suite = time.perf_counter()
-                recs = SUITES[name](args, prof, seed, w)
-                for r in recs:
-                    totals[r["status"]] += 1
-                    if r["status"] in BAD:
-                        bad.append(r)
-                if not args.quiet:
-                    print(f"[suite] {name:<15} {time.perf_counter() - t_suite:5.1f}s  "
-                          f"{_counts_text(Counter(r['status'] for r in recs))}", flush=True)
     except (RunInterrupted, KeyboardInterrupt):
         stopped = stopped or signal.SIGINT
     elapsed = time.perf_counter() - t0
@@ -283,11 +279,13 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
             html = None
     _summary(totals, bad, elapsed, results_path, html)
     print(f"seed:    {seed} (rerun: {' '.join(rerun)})")
-    if pool is not None and (pool.crashes or pool.timeouts):
-        print(f"workers: {pool.crashes} crashed, {pool.timeouts} timed out (recorded as errors)")
+    if pool is not None and (pool.crashes or pool.timeouts or pool.recycled):
+        print(f"workers: {pool.crashes} crashed, {pool.timeouts} timed out (recorded as errors), "
+              f"{pool.recycled} replaced after growing past their memory budget")
     if stopped is not None:
-        left = [o.name for o in ops if o.name not in set(finished)]
-        print(f"\nINTERRUPTED ({signal.Signals(stopped).name}) after {len(finished)} of {len(ops)} ops; "
+        left = [n for n in [o.name for o in ops] + suites if n not in set(finished)]
+        print(f"\nINTERRUPTED ({signal.Signals(stopped).name}) after {len(finished)} of {len(ops) + len(suites)} "
+              "ops and suites; "
               f"the results and the report above are partial (marked incomplete).")
         for b in in_flight:
             print(f"  was running: {b}")

@@ -25,6 +25,9 @@ turn whatever happens to a worker into a result record instead of losing it:
   bytes, so a runaway allocation fails instead of taking the machine down.  A framework call that
   fails for lack of memory (MemoryError, torch's allocator RuntimeError, XLA RESOURCE_EXHAUSTED) is
   recorded as ``out of memory: ...`` rather than compared as if it were the op's exception.
+* **growth**: a worker whose resident size passed ``RECYCLE_RSS_GIB`` (env
+  ``CONFORMANCE_RECYCLE_RSS_GIB``; 0: never) or whose address space nears its limit after an op is
+  stopped and replaced by a fresh one (JAX's compilation caches make long-lived workers grow).
 * **flaky**: the first failing example of a record is run once more on a copy of the same inputs; if
   it then passes, the record becomes ``status: error, reason: "flaky: ..."`` with ``detail.flaky =
   true`` (so is a record whose failure Hypothesis itself could not reproduce).
@@ -61,8 +64,10 @@ MAX_STARTUP_FAILURES = 3    # consecutive workers that die before "ready": give 
 STDERR_TAIL = 3000          # characters of a dead worker's stderr kept in its error record
 DEFAULT_EXAMPLE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT_GIB = 8.0
+RECYCLE_RSS_GIB = 2.0       # a worker above this resident size after an op is replaced by a fresh one
 
 _ROOT = Path(__file__).resolve().parent.parent
+SUITE_KEY = ("suite", "self", None)  # the one "record" the parent knows of a suite (for a crash)
 
 
 class ExampleTimedOut(BaseException):
@@ -132,13 +137,13 @@ def _signame(num: int) -> str:
         return f"signal {num}"
 
 
-def _vm_size() -> int:
-    """Virtual memory size of this process in bytes (what RLIMIT_AS limits); 0 if unknown (no /proc:
-    then no memory limit is set, as macOS does not enforce RLIMIT_AS anyway)."""
+def _vm_size(field: str = "VmSize") -> int:
+    """Virtual memory size (what RLIMIT_AS limits; or ``VmRSS``) of this process in bytes; 0 if unknown
+    (no /proc: then no memory limit is set, as macOS does not enforce RLIMIT_AS anyway)."""
     try:
         with open("/proc/self/status", encoding="ascii", errors="replace") as f:
             for line in f:
-                if line.startswith("VmSize:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
@@ -277,7 +282,32 @@ class OpRunner:
             self.send({"t": "rec", "key": list(key)})
             rec = self.run_record(op, check, oracle, dtype)
             self.send({"t": "record", "rec": rec})
-        self.send({"t": "opdone", "op": name, "secs": time.perf_counter() - t0})
+        self.send({"t": "opdone", "op": name, "secs": time.perf_counter() - t0,
+                   "rss": _vm_size("VmRSS"), "vm": _vm_size()})
+
+    def run_suite(self, name: str, impl: str, profile: str, seed: int, device: str) -> None:
+        """A suite (cli.SUITES, looked up by name: nothing is eval'd) streams its records as it writes
+        them; the parent knows only the suite, so a crash is one error record for the whole suite."""
+        from .cli import SUITES
+        t0 = time.perf_counter()
+        self.send({"t": "plan", "op": name, "group": name, "seeds": [], "keys": [SUITE_KEY], "suite": True})
+        send = self.send
+
+        class Writer:
+            def write(self, rec: dict[str, Any]) -> None:
+                send({"t": "record", "rec": rec})
+
+        try:
+            SUITES[name](impl, profile, seed, device, Writer())
+        except BaseException as e:  # noqa: BLE001 - one error record instead of losing the worker
+            reason = ("out of memory: " if isinstance(e, (MemoryError, OutOfMemory)) else
+                      "harness crashed: ") + f"the {name} suite raised {type(e).__name__}: {str(e)[:300]}"
+            send({"t": "record", "rec": _error_record(
+                {"op": name, "group": name, "check": SUITE_KEY[0], "oracle": SUITE_KEY[1], "dtype": None,
+                 "device": device, "seeds": [], "spec": None}, reason,
+                {"traceback": traceback.format_exc()[-4000:]}, duration=time.perf_counter() - t0)})
+        self.send({"t": "opdone", "op": name, "secs": time.perf_counter() - t0,
+                   "rss": _vm_size("VmRSS"), "vm": _vm_size()})
 
     def run_record(self, op: Any, check: Any, oracle: str, dtype: str | None) -> dict[str, Any]:
         from . import engine
@@ -470,6 +500,8 @@ def worker_main(fd: int) -> int:
                 runner.run_op(cmd["op"], {tuple(k) for k in cmd.get("skip", [])})  # type: ignore[misc]
             except Exception:  # noqa: BLE001 - the parent records what is missing as errors
                 chan.send({"t": "opfail", "op": cmd["op"], "traceback": traceback.format_exc()[-4000:]})
+        elif cmd.get("t") == "suite":
+            runner.run_suite(cmd["op"], cfg["impl"], cfg["profile"], int(cfg["seed"]), cfg["device"])
             sys.stdout.flush()
             sys.stderr.flush()
     return 0
@@ -490,6 +522,7 @@ class Config:
     example_timeout: float = DEFAULT_EXAMPLE_TIMEOUT_S
     memory_limit_gib: float = DEFAULT_MEMORY_LIMIT_GIB
     record_timeout: float = 120.0
+    suites: list[str] = field(default_factory=list)
 
     def worker_cfg(self) -> dict[str, Any]:
         return {"impl": self.impl, "profile": self.profile, "device": self.device, "seed": self.seed,
@@ -541,6 +574,9 @@ class _Worker:
         self.t_start = time.monotonic()
         self.last_msg = self.t_start
         self.ready = False
+        self.retiring = False  # asked to stop between ops (grown too big); replaced when it exits
+        self.memory_limit: int | None = None
+        self.vm_ready = 0  # address space when it became ready (the limit leaves it that much headroom)
         self.op: str | None = None
         self.current: tuple[str, str, str | None] | None = None
         self.rec_t0 = 0.0
@@ -659,8 +695,11 @@ class WorkerPool:
         self.startup_failures = 0
         self.ops: dict[str, _OpState] = {}
         self.record_backstop = cfg.record_timeout + 60.0
+        self.suite_names: set[str] = set()
         self.crashes = 0
         self.timeouts = 0
+        self.recycled = 0
+        self.recycle_rss = int(float(os.environ.get("CONFORMANCE_RECYCLE_RSS_GIB", RECYCLE_RSS_GIB)) * 2**30)
 
     # ------------------------------------------------------------------ lifecycle
     def _spawn(self) -> _Worker:
@@ -719,21 +758,24 @@ class WorkerPool:
         return out
 
     # ------------------------------------------------------------------ main loop
-    def events(self, names: list[str]) -> Iterator[Event]:
-        pending: deque[tuple[str, set]] = deque((n, set()) for n in names)
+    def events(self, names: list[str], suites: list[str] = ()) -> Iterator[Event]:  # type: ignore[assignment]
+        """Ops, then suites, handed to idle workers one at a time (a crashed op is resumed first)."""
+        self.suite_names = set(suites)
+        pending: deque[tuple[str, set]] = deque((n, set()) for n in list(names) + list(suites))
         while pending or any(w.op is not None for w in self.workers):
             if self.should_stop():
                 return
             # Enough workers for the work left; idle ready workers get the next op.
             want = min(self.jobs, len(pending) + sum(w.op is not None for w in self.workers))
-            while len(self.workers) < want:
+            while sum(not w.retiring for w in self.workers) < want:
                 self._spawn()
             for w in self.workers:
-                if w.ready and w.op is None and pending:
+                if w.ready and not w.retiring and w.op is None and pending:
                     name, skip = pending.popleft()
                     self.ops.setdefault(name, _OpState(name, time.perf_counter()))
                     w.op, w.current, w.last_msg = name, None, time.monotonic()
-                    if not w.send({"t": "op", "op": name, "skip": [list(k) for k in skip]}):
+                    kind = "suite" if name in self.suite_names else "op"
+                    if not w.send({"t": kind, "op": name, "skip": [list(k) for k in skip]}):
                         w.kill("crashed")
             for key, _ in self.sel.select(timeout=0.2):
                 w = key.data
@@ -758,6 +800,8 @@ class WorkerPool:
         t = msg.get("t")
         if t == "ready":
             w.ready = True
+            w.memory_limit = msg.get("memory_limit")
+            w.vm_ready = int(msg.get("vm_size") or 0)
             self.startup_failures = 0
         elif t == "fatal":
             yield Event("fatal", text=str(msg.get("error")), record={"traceback": msg.get("traceback")})
@@ -794,7 +838,24 @@ class WorkerPool:
                 yield from self._not_run(st, f"harness crashed while running the op in the worker",
                                          {"traceback": msg.get("traceback")})
             w.op, w.current = None, None
+            if self._too_big(w, msg):
+                # Long-lived workers grow (JAX's compilation caches, allocator fragmentation): start a
+                # fresh one rather than let an innocent op hit the memory limit later.
+                w.retiring = True
+                self.recycled += 1
+                if not w.send({"t": "stop"}):
+                    w.kill()
             yield Event("op", op=st.name, secs=time.perf_counter() - st.t0, counts=st.counts)
+
+    def _too_big(self, w: _Worker, msg: dict[str, Any]) -> bool:
+        """After an op: recycle a worker whose resident memory passed ``recycle_rss`` bytes, or that
+        has used three quarters of the address-space headroom its RLIMIT_AS left it at start-up."""
+        rss, vm = int(msg.get("rss") or 0), int(msg.get("vm") or 0)
+        if self.recycle_rss and rss > self.recycle_rss:
+            return True
+        if not (w.memory_limit and vm and w.vm_ready):
+            return False
+        return vm - w.vm_ready > 0.75 * (int(w.memory_limit) - w.vm_ready)
 
     def _base(self, st: _OpState, key: tuple[str, str, str | None]) -> dict[str, Any]:
         return {"op": st.name, "group": st.meta.get("group") or "ungrouped", "check": key[0], "oracle": key[1],
@@ -867,6 +928,8 @@ class WorkerPool:
                 self._base(st, key), reason, detail, w.repro if w.example is not None else None,
                 w.examples, time.monotonic() - w.rec_t0 if w.current else 0.0))
         left = st.plan is None or any(k not in st.done for k in st.plan)
+        if st.name in self.suite_names:
+            left = False  # a suite cannot resume where it died: its crash record stands for the rest
         if left and st.crashes < MAX_CRASHES_PER_OP:
             pending.appendleft((st.name, set(st.done)))
             return
@@ -896,7 +959,7 @@ class WorkerPool:
             w.kill("timeout-record", dump_stack=True)
 
 
-def run_in_process(cfg: Config, names: list[str]) -> Iterator[Event]:
+def run_in_process(cfg: Config, names: list[str], suites: list[str] = ()) -> Iterator[Event]:  # type: ignore[assignment]
     """``--jobs 0``: no worker processes (for a debugger); no crash isolation, only the engine's
     per-record time limit."""
     import warnings
@@ -914,6 +977,16 @@ def run_in_process(cfg: Config, names: list[str]) -> Iterator[Event]:
             rec = runner.run_record(cat.ops[name], check, oracle, dtype)
             counts[rec["status"]] += 1
             yield Event("record", record=rec)
+        yield Event("op", op=name, secs=time.perf_counter() - t0, counts=counts)
+    for name in suites:
+        box.clear()
+        t0 = time.perf_counter()
+        runner.run_suite(name, cfg.impl, cfg.profile, cfg.seed, cfg.device)
+        counts = Counter()
+        for msg in box:
+            if msg.get("t") == "record":
+                counts[msg["rec"]["status"]] += 1
+                yield Event("record", record=msg["rec"])
         yield Event("op", op=name, secs=time.perf_counter() - t0, counts=counts)
 
 

@@ -112,8 +112,9 @@ def _env(lab: Path, **extra: str) -> dict[str, str]:
 
 
 def _cmd(lab: Path, specs: str, out: Path, *more: str) -> list[str]:
+    ops = [] if "--ops" in more else ["--ops", specs]  # the spec file's group: no repository suites
     return [sys.executable, "-m", "conformance", "run", "--impl", "fakelib", "--specs", str(lab / specs),
-            "--checks", "forward", "--out", str(out), *more]
+            "--checks", "forward", "--out", str(out), *ops, *more]
 
 
 def _run(lab: Path, specs: str, out: Path, *more: str, timeout: float = 120, **env: str):
@@ -149,7 +150,8 @@ def _alive(pid: int) -> bool:
 def test_misbehaving_ops_become_error_records_and_the_run_goes_on(lab: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     t0 = time.monotonic()
-    p = _run(lab, "planted", out, "--jobs", "2", "--example-timeout", "1.5", "--memory-limit", "1")
+    p = _run(lab, "planted", out, "--ops", ",".join(PLANTED), "--jobs", "2", "--example-timeout", "1.5",
+             "--memory-limit", "1")
     took = time.monotonic() - t0
     assert p.returncode == 1, p.stdout + p.stderr  # errors and a failure make the run red
     rs = read_results(out / "results.jsonl")
@@ -177,6 +179,7 @@ def test_misbehaving_ops_become_error_records_and_the_run_goes_on(lab: Path, tmp
     html = (out / "index.html").read_text()
     assert "segmentation fault" in html and "INCOMPLETE RUN" not in html
     assert "worker replaced" in p.stdout and "2 crashed, 2 timed out" in p.stdout, p.stdout
+    assert "0 replaced after growing" in p.stdout, p.stdout
     print(f"planted run: {took:.1f}s")
 
 
@@ -316,3 +319,20 @@ def test_flaky_rerun_copy_keeps_aliasing_and_sentinels() -> None:
     assert c.values["x"].array is c.values["x"].base and not np.shares_memory(c.values["x"].base, base)
     base[0, 0] = 100.0
     assert c.values["x"].array[0, 0] == 0.0
+
+
+def test_grown_workers_are_recycled_between_ops() -> None:
+    """JAX's caches make long-lived workers grow: after an op, a worker above the resident budget, or
+    near its RLIMIT_AS, is replaced (checked on the decision; the stop path is the normal one)."""
+    from conformance import workers
+
+    pool = workers.WorkerPool.__new__(workers.WorkerPool)  # the decision only: no processes
+    pool.recycle_rss = 2 * 2**30
+    w = type("W", (), {"memory_limit": 10 * 2**30, "vm_ready": 2 * 2**30})()  # 8 GiB of headroom
+    assert not pool._too_big(w, {"rss": 2**30, "vm": 5 * 2**30})
+    assert pool._too_big(w, {"rss": 3 * 2**30, "vm": 5 * 2**30})       # resident budget
+    assert pool._too_big(w, {"rss": 2**30, "vm": 8.5 * 2**30})         # 3/4 of the headroom used
+    small = type("W", (), {"memory_limit": 3 * 2**30, "vm_ready": 2 * 2**30})()  # --memory-limit 1
+    assert not pool._too_big(small, {"rss": 2**29, "vm": 2.5 * 2**30})
+    w.memory_limit = None
+    assert not pool._too_big(w, {"rss": 2**30, "vm": 50 * 2**30})
