@@ -686,7 +686,10 @@ def _index_tensor(draw, spec, ex, prof, mode, invalid):
     else:
         arr = draw(hnp.arrays(np.int64, ish, elements=st.integers(lo, size - 1)))
     arr = arr.astype(dt.to_numpy(idt))
-    return _with_layout(draw, arr, idt, spec.get("layouts"), mode), None
+    allowed = spec.get("layouts")
+    if how == "scatter":  # an expanded layout repeats values: the indices would no longer be distinct
+        allowed = [x for x in (allowed or layouts_for(mode)) if x != "expanded"]
+    return _with_layout(draw, arr, idt, allowed, mode), None
 
 
 def _tensors(draw, spec, ex, prof, mode, invalid):
