@@ -16,3 +16,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt
   echo "$want" > "$stamp"
 fi
+# In CI, also install Debian's chromium so the report's real-browser tests run (they skip, with the
+# reason, where it is missing). Idempotent; quick when already installed.
+if [ "${CI:-}" = "true" ]; then
+  bash scripts/ci-browser.sh || echo "setup: chromium could not be installed; the browser tests will skip"
+fi
