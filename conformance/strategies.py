@@ -297,9 +297,11 @@ def _tensor(draw, spec, ex, prof, mode):
         shape = shape[:d] + (3,) + shape[d + 1:]
         ex.pins[spec.name] = d
     allowed = spec.get("layouts")
-    if structure:  # an expanded layout repeats values and would break the structure
-        arr = _structured(draw, structure, dtype, shape, mode)
+    if structure or (mode.distinct and dt.is_float(dtype)):
+        # an expanded layout repeats values: it would break the structure / the distinct values
         allowed = [x for x in (allowed or layouts_for(mode)) if x != "expanded"]
+    if structure:
+        arr = _structured(draw, structure, dtype, shape, mode)
     elif spec.get("near"):
         arr = _near(draw, ex, spec.get("near"), dtype, shape, spec.get("domain", "any"), mode)
     else:
