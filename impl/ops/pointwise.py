@@ -126,11 +126,15 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
     xp = like._xp
+    # torch computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays inf
+    opdt = D.float32 if cdt is D.float16 else cdt
     with M.errstate():
-        bb = M.operand_array(b, cdt, xp)
+        bb = M.operand_array(b, opdt, xp)
         if alpha is not None and alpha != 1:
-            bb = bb * M.operand_array(alpha, cdt, xp)
-        arr = op.fn(xp, M.operand_array(a, cdt, xp), bb)
+            bb = bb * M.operand_array(alpha, opdt, xp)
+        arr = op.fn(xp, M.operand_array(a, opdt, xp), bb)
+        if opdt is not cdt and arr.dtype == opdt.np:
+            arr = arr.astype(cdt.np)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [a, b])
     grad = op.grad
