@@ -1,4 +1,5 @@
 """Activates the conformance pytest plugin for conformance/test_catalog.py."""
+import conformance.profiles  # noqa: F401 - examples independent of which modules a worker imported
 from conformance.pytest_plugin import (  # noqa: F401 - hooks and fixtures are found by name
     conformance_run,
     pytest_addoption,

@@ -8,6 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.internal.conjecture import providers as _providers
+
+
+def _no_local_constants() -> None:
+    """Make a record's examples depend only on its seed (op, check, oracle, dtype), not on process history.
+
+    Hypothesis (>= 6.131) mixes numeric literals from every *imported* project module into its draws. Which
+    modules a pytest-xdist worker has imported depends on the tests it ran before, and every edit of impl/
+    changes the literals, so the same seed drew different examples in CI than locally. There is no public
+    setting for this; the pinned Hypothesis keeps the pool in `_get_local_constants`, which we empty.
+    """
+    empty = _providers.Constants()
+    if not hasattr(_providers, "_get_local_constants"):  # a Hypothesis upgrade moved it: fail loudly
+        raise ImportError("hypothesis.internal.conjecture.providers._get_local_constants is gone; "
+                          "update conformance/profiles.py for this Hypothesis version")
+    _providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()
 
 
 @dataclass(frozen=True)

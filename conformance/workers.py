@@ -244,14 +244,28 @@ def _relieve_memory() -> None:
     kept by glibc's heap (8 pointwise ops: 0.23 -> 1.46 GiB; after jax.clear_caches() + malloc_trim:
     0.46 GiB).  Clearing on every op costs recompiles (20-50% slower here), so: trim always (cheap),
     clear JAX's caches only past CLEAR_CACHES_RSS; the parent recycles a worker still above its budget."""
-    if _vm_size("VmRSS") > CLEAR_CACHES_RSS and "jax" in sys.modules:
+    big = _vm_size("VmRSS") > CLEAR_CACHES_RSS
+    if big and "jax" in sys.modules:
         try:
             sys.modules["jax"].clear_caches()
         except Exception:  # noqa: BLE001 - best effort
             pass
+    if big or _past_half_headroom():
+        # An op that ran out of memory leaves its allocations in reference cycles (exception -> traceback
+        # -> frames); only a collection frees them, else the parent recycles a worker that is not big.
         import gc
         gc.collect()
     _trim_heap()
+
+
+_LIMIT: tuple[int, int] | None = None  # (address space at start-up, RLIMIT_AS) when a limit is set
+
+
+def _past_half_headroom() -> bool:
+    if _LIMIT is None:
+        return False
+    start, limit = _LIMIT
+    return _vm_size() - start > 0.5 * (limit - start)
 
 
 def _trim_heap() -> None:
@@ -280,6 +294,8 @@ def _set_memory_limit(extra: int) -> int | None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    global _LIMIT
+    _LIMIT = (now, limit)
     return limit
 
 

@@ -9,6 +9,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+import conformance.profiles  # noqa: F401 - examples independent of which modules a worker imported
 from tests.helpers import LIB_NAME, lib as _lib
 
 # Hypothesis: small, deterministic budgets so the whole of tests/core stays well under 2 min.

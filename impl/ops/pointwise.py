@@ -568,6 +568,25 @@ _ADDCDIV_INT = ("Integer division with addcdiv is no longer supported, and in a 
                 "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
 
 
+def _fma(xp: Any, a: Any, b: Any, c: Any) -> Any:
+    """a * b + c rounded once, as the CPU's fused multiply-add does. float32 (and half, in float32): the
+    product is exact in float64. float64: Dekker's error-free product and Knuth's TwoSum recover the
+    rounding errors (exact unless a * b overflows when split, |a|, |b| > 1e300)."""
+    if a.dtype != np.float64:
+        return (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(a.dtype)
+    p = a * b
+    split = 134217729.0  # 2**27 + 1: halves of 26 bits whose products are exact
+    ah = a * split - (a * split - a)
+    bh = b * split - (b * split - b)
+    al, bl = a - ah, b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl  # p + e == a * b exactly
+    s = p + c
+    bv = s - p
+    t = (p - (s - bv)) + (c - bv)  # s + t == p + c exactly
+    r = s + (t + e)
+    return xp.where(xp.isfinite(r), r, p + c)  # inf/nan: the plain result, as fma gives
+
+
 def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out: Tensor | None = None,
           inplace: bool = False) -> Tensor:
     opname = kind + ("_" if inplace else "")
@@ -586,15 +605,25 @@ def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out:
         value = int(value)
 
     def fn(xp, a, t1, t2):
-        v = M.operand_array(value, rdt, xp)
-        return a + v * (t1 * t2 if kind == "addcmul" else t1 / t2)
+        if not rdt.is_floating_point:
+            return a + M.operand_array(value, rdt, xp) * t1 * t2
+        # torch's kernels, rounding for rounding: half computes in float32; addcdiv is a + (value * t1) / t2;
+        # addcmul is fmadd(value * t1, t2, a), a fused multiply-add (one rounding)
+        opdt = D.float32 if rdt is D.float16 else rdt
+        a, t1, t2 = (z.astype(opdt.np, copy=False) for z in (a, t1, t2))
+        vt1 = M.operand_array(value, opdt, xp) * t1
+        r = _fma(xp, vt1, t2, a) if kind == "addcmul" else a + vt1 / t2
+        return r.astype(rdt.np, copy=False)
 
     def backward(g, saved):
         _, t1, t2 = saved
         # torch's formulas, in its order of operations (matters for denormal/huge values)
         if kind == "addcmul":
             return g, g * (t2 * value), g * (t1 * value)
-        return g, g * (value / t2), -g * (value * t1 / (t2 * t2))
+        # C++'s Scalar / Tensor is a true division (0 / subnormal is 0); Python's scalar / tensor is
+        # reciprocal * scalar (0 * inf = nan), so divide a 0-d tensor of t2's dtype instead
+        v = M.FUNCTIONS["full"]((), value, dtype=t2.dtype, device=t2.device)
+        return g, g * M.FUNCTIONS["div"](v, t2), -g * (value * t1 / (t2 * t2))
 
     node = "AddcmulBackward0" if kind == "addcmul" else "AddcdivBackward0"
     return _nary(opname, node, [input, tensor1, tensor2], rdt, fn, backward, out=out, inplace=inplace,
