@@ -93,7 +93,9 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                 if t is not None:
                     captured[id(t)] = g
             if isinstance(node, AccumulateGrad):
-                if accumulate and not capture:
+                # torch's AccumulateGrad skips a leaf whose requires_grad was turned off after the graph
+                # was built (a frozen leaf gets no .grad)
+                if accumulate and not capture and node.variable._requires_grad:
                     _accumulate(node.variable, grads_in[0], create_graph)
                 continue
             if node._retained:

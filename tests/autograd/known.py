@@ -29,11 +29,6 @@ def _whole_index(case: dict) -> bool:
 Z3 = np.zeros(3)
 
 KNOWN_IMPL: list[Known] = [
-    Known("frozen_leaf_accumulates", "detach_and_data",
-          "impl accumulates into a leaf whose requires_grad was set to False after the graph was built; "
-          "torch's AccumulateGrad skips it (x.grad stays None)",
-          lambda c: "freeze" not in c["actions"],
-          {"dtype": "float32", "x": Z3, "c": Z3, "actions": ["freeze"], "k": 2.0}),
     Known("whole_index_setitem", "copyslices_view_of_nonleaf",
           "base[:] = v (an index selecting the whole tensor) records CopySlices in impl; torch writes into "
           "the base itself (no view): CopyBackwards for a tensor, FillBackward for a scalar",
