@@ -401,7 +401,8 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         _expand_shape(input, shape)
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
         alpha, beta = int(alpha), int(beta)
-    if opname.rstrip("_") != "addr":  # addr is a TensorIterator op: it casts into out
+    # addr is a TensorIterator op: it casts into out; so does addbmm with no batches (a copy of beta * input)
+    if opname.rstrip("_") != "addr" and not (opname == "addbmm" and a._shape[0] == 0):
         exact_out(out, rdt)
     xp = input._xp
     with M.errstate():
