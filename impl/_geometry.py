@@ -24,7 +24,7 @@ def _contiguous_strides(shape: tuple) -> tuple:
 
 
 def contiguous_strides(shape: Sequence[int]) -> tuple:
-    return _contiguous_strides(tuple(shape))
+    return _contiguous_strides(shape if type(shape) is tuple else tuple(shape))
 
 
 def is_contiguous(shape: Sequence[int], strides: Sequence[int]) -> bool:

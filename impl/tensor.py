@@ -15,6 +15,9 @@ from ._storage import Storage, UntypedStorage, VersionCounter
 from ._types import CPU, Size, as_device, device
 
 
+_new = object.__new__
+
+
 class Tensor:
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_vc", "_arr",
                  "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_base", "_retains_grad",
@@ -39,10 +42,11 @@ class Tensor:
     @classmethod
     def _make(cls, storage: Storage, shape: tuple, stride: tuple, offset: int, dtype: D.dtype,
               vc: VersionCounter | None = None) -> "Tensor":
-        t = object.__new__(cls)
+        t = _new(cls)
         t._storage = storage
-        t._shape = tuple(shape)
-        t._stride = tuple(stride)
+        # callers almost always pass tuples already; tuple() of a tuple is cheap but not free on every op
+        t._shape = shape if type(shape) is tuple else tuple(shape)
+        t._stride = stride if type(stride) is tuple else tuple(stride)
         t._offset = offset
         t._dtype = dtype
         t._vc = vc if vc is not None else VersionCounter()
@@ -61,6 +65,19 @@ class Tensor:
     @classmethod
     def _wrap(cls, arr: Any, dtype: D.dtype | None = None, dev: device | None = None) -> "Tensor":
         """A new tensor owning a contiguous copy of (or, if already contiguous, the memory of) `arr`."""
+        if type(arr) is np.ndarray:
+            # the fast path every CPU op result takes: a fresh NumPy array, usually already contiguous
+            npd = arr.dtype
+            if dtype is None:
+                dtype = D.from_numpy_dtype(npd)
+            elif npd is not dtype.np and npd != dtype.np:
+                arr = arr.astype(dtype.np)
+            if not arr.flags.c_contiguous:
+                arr = np.asarray(arr, order="C")
+            shape = arr.shape
+            t = cls._make(Storage(arr.reshape(-1), dev or CPU), shape, geo.contiguous_strides(shape), 0, dtype)
+            t._arr = arr
+            return t
         xp = _backend.module_of(arr)
         dtype = dtype or D.from_numpy_dtype(arr.dtype)
         if arr.dtype != dtype.np:

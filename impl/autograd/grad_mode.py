@@ -5,11 +5,17 @@ import functools
 import threading
 from typing import Any, Callable
 
-_state = threading.local()
+class _State(threading.local):
+    # A class-level default makes every thread start with grad enabled and the read a plain attribute
+    # lookup (no getattr default): is_grad_enabled runs on every op.
+    enabled = True
+
+
+_state = _State()
 
 
 def is_grad_enabled() -> bool:
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set(flag: bool) -> None:
