@@ -36,6 +36,10 @@ class Binary:
     node: str
     dtype_rule: str = "promote"  # "promote", "true_div" (ints -> default float), "compare" (-> bool)
     saves: str = "ab"
+    # which operands' gradients need the saved a / b (torch saves an operand only when a gradient that
+    # needs it is wanted: b * 3.0 saves only the scalar); the grad gets None for an operand not saved
+    a_for: str = "ab"
+    b_for: str = "ab"
 
 
 def _unary_dtype(op: Unary, x: Tensor) -> D.dtype:
@@ -104,8 +108,8 @@ def _binary_dtype(op: Binary, a: Any, b: Any) -> tuple:
     return rdt, rdt
 
 
-def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False,
-            alpha: Any = None) -> Tensor:
+def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: bool, alpha: Any) -> tuple:
+    """Every check and promotion rule of a binary op; (result array, result dtype, device tensor)."""
     M.check_tensor(a, op.name)
     if not isinstance(b, Tensor):
         M.check_scalar(b, op.name)
@@ -135,28 +139,101 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
         arr = op.fn(xp, M.operand_array(a, opdt, xp), bb)
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
+    return arr, rdt, like
+
+
+# Largest magnitude of a Python int that converts to float exactly, so one rounding to the tensor's dtype
+_EXACT_INT = 2 ** 53
+_NOT_HALF = frozenset(d for d in D.ALL if d is not D.float16)
+_FAST_DTYPES: dict[str, frozenset] = {}
+
+
+def _fast_dtypes(op: Binary) -> frozenset:
+    """The operand dtypes for which _fast_binary's shortcuts are exact: never half (computed in float32),
+    never bool for subtraction (an error), only floating types for true division (ints become floats)."""
+    if op.dtype_rule == "true_div":
+        return frozenset((D.float32, D.float64))
+    if op.name in ("sub", "rsub"):
+        return _NOT_HALF - {D.bool_}
+    return _NOT_HALF
+
+
+def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
+    """(result array, result dtype, device tensor) for the common operands, else None (the general path).
+
+    Common: two tensors of one dtype on one device, or a floating tensor and a Python float or int. For those,
+    every check of _binary_general passes and the promoted dtype is the tensor's, so they are skipped: tiny
+    ops are dominated by this bookkeeping, not by the arithmetic."""
+    if not isinstance(a, Tensor):
+        return None
+    dt = a._dtype
+    fast = _FAST_DTYPES.get(op.name)
+    if fast is None:
+        fast = _FAST_DTYPES[op.name] = _fast_dtypes(op)
+    if dt not in fast:
+        return None
+    if isinstance(b, Tensor):
+        if b._dtype is not dt or b._storage.device is not a._storage.device:
+            return None
+        if a._shape != b._shape:
+            geo.broadcast_shapes(a._shape, b._shape)  # torch's error when they don't broadcast
+        bb = b._array
+    elif dt.is_floating_point and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT)):
+        bb = None  # converted below, where a float overflowing float32 may not warn
+    else:
+        return None
+    with M.errstate():
+        if bb is None:
+            bb = dt.np.type(b)  # the same value as the general path's np.array(b).astype(dtype)
+        arr = op.fn(a._xp, a._array, bb)
+    return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a
+
+
+def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False,
+            alpha: Any = None) -> Tensor:
+    fast = _fast_binary(op, a, b) if out is None and not inplace and alpha is None else None
+    if fast is not None:
+        arr, rdt, like = fast
+    else:
+        arr, rdt, like = _binary_general(op, a, b, out, inplace, alpha)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [a, b])
     grad = op.grad
+    keep_a = keep_b = keep_scalar = False
+    if grad is not None and M.needs_grad(a, b):
+        wanted = ("a" if a._requires_grad else "") + ("b" if isinstance(b, Tensor) and b._requires_grad else "")
+        keep_a = "a" in op.saves and any(c in wanted for c in op.a_for)
+        keep_b = "b" in op.saves and any(c in wanted for c in op.b_for)
+        # torch saves a scalar b as a wrapped-number tensor: the node then has saved state that backward
+        # frees (a second backward raises), though nothing of a is saved
+        keep_scalar, keep_b = keep_b and not isinstance(b, Tensor), keep_b and isinstance(b, Tensor)
 
     def backward(grads, *saved):
         it = iter(saved)
-        sa = next(it) if "a" in op.saves and isinstance(a, Tensor) else a
-        sb = next(it) if "b" in op.saves and isinstance(b, Tensor) else b
+        sa = next(it) if keep_a else None
+        sb = next(it) if keep_b else (None if isinstance(b, Tensor) else b)
         sy = next(it) if "y" in op.saves else None
         ga, gb = grad(grads[0], sa, sb, sy, 1 if alpha is None else alpha)
         return ga, gb
 
     if inplace:
-        old = _saved_old(a, "a" in op.saves)
+        old = None
+        if keep_a:  # the old value of a, before the write
+            with grad_mode.no_grad():
+                old = Tensor._wrap(a._xp.array(a._array), a._dtype, a.device)
         M.write(a, arr)
         if grad is not None:
-            M.rebase_history(a, op.node, (b,), backward, _pick(op.saves, old, b, a))
+            M.rebase_history(a, op.node, (b,), backward, _pick(op.saves, old, b if keep_b else None, a))
+            if keep_scalar:
+                (a._base if a._base is not None else a)._grad_fn._had_saved = True
         return a
     y = M.wrap(arr, rdt, like)
     if grad is not None:
         # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
-        M.record(y, op.node, [a] if op is RSUB else [a, b], backward, _pick(op.saves, a, b, y))
+        M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
+                 _pick(op.saves, a if keep_a else None, b if keep_b else None, y))
+        if keep_scalar:
+            y._grad_fn._had_saved = True
     return y
 
 
@@ -205,9 +282,11 @@ BINARY = [
     Binary("add", lambda xp, a, b: a + b, lambda g, a, b, y, al: (g, g * al), "AddBackward0", saves=""),
     Binary("sub", lambda xp, a, b: a - b, lambda g, a, b, y, al: (g, -g * al), "SubBackward0", saves=""),
     Binary("mul", lambda xp, a, b: a * b if a.dtype != np.bool_ else a & b,
-           lambda g, a, b, y, al: (g * b, g * a), "MulBackward0"),
+           lambda g, a, b, y, al: (None if b is None else g * b, None if a is None else g * a), "MulBackward0",
+           a_for="b", b_for="a"),
     Binary("div", lambda xp, a, b: xp.true_divide(a, b),
-           lambda g, a, b, y, al: (g / b, -g * a / (b * b)), "DivBackward0", "true_div"),
+           lambda g, a, b, y, al: (g / b, None if a is None else -g * ((a / b) / b)), "DivBackward0", "true_div",
+           a_for="b"),  # torch's order: b*b underflows
     Binary("bitwise_and", lambda xp, a, b: a & b, None, "", saves=""),
     Binary("bitwise_or", lambda xp, a, b: a | b, None, "", saves=""),
     Binary("bitwise_xor", lambda xp, a, b: a ^ b, None, "", saves=""),

@@ -39,11 +39,6 @@ KNOWN_IMPL: list[Known] = [
           "gradient, .grad None); torch records ZeroBackward0 linked to the previous grad_fn (zero gradients)",
           lambda c: c["write"] != "zero_",
           {"dtype": "float32", "a": Z3, "op": "sin", "target": "c", "write": "zero_"}),
-    Known("scalar_mul_saves_tensor", "inplace_saved_tensor",
-          "b * 3.0 (and b / 2.0, 2.0 * b) saves b in impl, so a later in-place write to b makes backward raise "
-          "the version-counter RuntimeError; torch saves only the scalar and backward succeeds",
-          lambda c: not (c["op"] in ("mul_scalar", "t_view") and c["target"] == "b"),
-          {"dtype": "float32", "a": Z3, "op": "mul_scalar", "target": "b", "write": "add_"}),
 ]
 
 
@@ -84,14 +79,6 @@ def _matmul_batched_view(M):
     return {"graph": _graph((a.expand(3, -1, -1) @ M.tensor([[3.0]])).grad_fn)}
 
 
-def _inplace_mul_into_nograd(M):
-    b = M.tensor([1.5, 2.0])
-    c = M.tensor(1.6, requires_grad=True)
-    b.mul_(c)
-    (b * M.tensor([1.0, 3.0])).sum().backward()
-    return {"c.grad": c.grad, "grad_fn": type(b.grad_fn).__name__}
-
-
 def _whole_setitem(M):
     a = M.tensor([0.25, 0.5], requires_grad=True)
     y, z = M.zeros(2, 2), M.zeros(2)
@@ -121,10 +108,6 @@ KNOWN_PROGRAMS: list[KnownProgram] = [
     KnownProgram("matmul_batched_reshape_alias", "matmul_batched_view",
                  "batched matmul of an expanded operand: torch's decomposition reshapes it with _reshape_alias "
                  "(ReshapeAliasBackward0); impl records ViewBackward0", _matmul_batched_view),
-    KnownProgram("inplace_mul_into_nograd_crash", "inplace_mul_into_nograd",
-                 "b.mul_(c) (also div_, b[i].mul_(c)) where b does not require grad and c does: impl's backward "
-                 "raises StopIteration (impl/ops/pointwise.py backward: saved-tensor iterator); torch gives c.grad",
-                 _inplace_mul_into_nograd),
 ]
 
 
