@@ -119,11 +119,32 @@ class Divergence:
                 and (self.dtypes is None or dtype in self.dtypes))
 
 
+#: How an error case makes its argument invalid (specs/README.md, "Error cases").
+ERROR_HOWS = ("value", "dtype", "type", "uncastable", "bucket", "requires_grad", "empty", "rank")
+ERROR_KEYS = {"arg", "reason", "how", "dtype", "dtypes", "call"}
+
+
 @dataclass(frozen=True)
 class ErrorCase:
-    """Draw the op's inputs but replace ``arg`` by an invalid value of its kind."""
+    """Draw the op's inputs but make ``arg`` invalid:
+      value       an invalid value of its kind (a dim out of range, a shape that does not fit...)
+      dtype       a tensor of a dtype from ``dtype`` (a group or list): int for a float-only op, a
+                  float index tensor...
+      type        a value of the wrong Python type (a str, a float where an int is expected, a
+                  list of strings where a tensor is): torch raises TypeError
+      uncastable  call the in-place twin with ``arg`` of a dtype category above the bucket's (bool <
+                  int < float): the promoted result cannot be written into self
+      bucket      drawn as usual: the bucket's own dtype is what torch rejects (with ``dtypes``)
+      requires_grad  a float tensor that is a leaf requiring grad (numpy(), in-place ops on leaves)
+      empty       a tensor with no elements (a zero-size dim): reductions with no identity
+      rank        a tensor with one dim more or one fewer than a valid draw (t, trace, triu, svd...)
+    ``dtypes`` restricts the case to those buckets; ``call = "inplace"`` calls the in-place twin."""
     arg: str
     reason: str
+    how: str = "value"
+    dtype: tuple[str, ...] = ()
+    dtypes: tuple[str, ...] | None = None
+    call: str = "op"
 
 
 @dataclass(frozen=True)
@@ -327,9 +348,28 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
             raise _fail(where, f"skip entry {c!r} must name a check and give a reason")
     errors = []
     for e in raw.get("errors", []):
-        if e.get("arg") not in names or not e.get("reason"):
+        if not isinstance(e, dict) or e.get("arg") not in names or not e.get("reason"):
             raise _fail(where, f"error case {e!r} needs arg=<an argument name> and a reason")
-        errors.append(ErrorCase(e["arg"], e["reason"]))
+        if set(e) - ERROR_KEYS:
+            raise _fail(where, f"error case {e!r}: unknown field(s) {sorted(set(e) - ERROR_KEYS)}; "
+                               f"known: {sorted(ERROR_KEYS)}")
+        how = e.get("how", "value")
+        if how not in ERROR_HOWS:
+            raise _fail(where, f"error case {e!r}: unknown how {how!r}; known: {ERROR_HOWS}")
+        if (how == "dtype") != ("dtype" in e):
+            raise _fail(where, f"error case {e!r}: how = \"dtype\" and dtype = <group or list> go together")
+        call = e.get("call", "inplace" if how == "uncastable" else "op")
+        if call not in ("op", "inplace") or (call == "inplace" and not raw.get("inplace")):
+            raise _fail(where, f"error case {e!r}: call must be \"op\" or \"inplace\" (which needs an "
+                               "`inplace` twin)")
+        if how == "bucket" and "dtypes" not in e:
+            raise _fail(where, f"error case {e!r}: how = \"bucket\" needs dtypes (the buckets torch rejects)")
+        try:
+            bad = dt.expand(e["dtype"]) if "dtype" in e else ()
+            only = dt.expand(e["dtypes"]) if "dtypes" in e else None
+        except ValueError as err:
+            raise _fail(where, f"error case {e!r}: {err}") from None
+        errors.append(ErrorCase(e["arg"], e["reason"], how, bad, only, call))
     jax_args = raw.get("jax_args")
     jax_kwargs = dict(raw.get("jax_kwargs", {}))
     for ref in list(jax_args or []) + [v for v in jax_kwargs.values() if isinstance(v, str)]:

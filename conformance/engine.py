@@ -170,8 +170,14 @@ def describe(ex: Example) -> dict[str, Any]:
     return out
 
 
+def modes_for(op: OpSpec, check: Check, oracle: str, dtype: str | None) -> list[strategies.Mode]:
+    """The check's draw modes that apply to this dtype bucket (an error case may name its buckets)."""
+    return [m for m in check.modes(op, oracle) if m.buckets is None or dtype in m.buckets]
+
+
 def strategy_for(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | None) -> st.SearchStrategy:
-    parts = [strategies.example(op, dtype, env.profile, mode, check.extra(op)) for mode in check.modes(op, oracle)]
+    parts = [strategies.example(op, dtype, env.profile, mode, check.extra(op))
+             for mode in modes_for(op, check, oracle, dtype)]
     return parts[0] if len(parts) == 1 else st.one_of(parts)
 
 
@@ -192,6 +198,8 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         return done(status="skip", reason=op.skip[check.name])
     if oracle == "jax" and not op.jax:
         return done(status="skip", reason=f"no JAX oracle: {op.jax_reason}")
+    if not modes_for(op, check, oracle, dtype):
+        return done(status="skip", reason=f"no declared {check.name} case applies to dtype {dtype}")
     jd = env.profile.jax_dtypes
     if oracle == "jax" and jd and dtype is not None and dtype not in jd:
         return done(status="skip", reason=f"profile {env.profile.name!r} runs the JAX oracle on {', '.join(jd)} "

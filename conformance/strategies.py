@@ -95,6 +95,10 @@ class Mode:
     no_subnormal: bool = False   # JAX flushes subnormals on CPU
     grad: bool = False           # finite, moderate values; float tensors may require grad
     invalid: str | None = None   # name of the argument to draw invalid (errors check)
+    invalid_how: str = "value"   # how it is invalid (catalog.ErrorCase: value, dtype, type, uncastable, bucket)
+    invalid_dtypes: tuple[str, ...] = ()  # how="dtype": the dtypes to draw it in
+    buckets: tuple[str, ...] | None = None  # the dtype buckets this mode applies to (None: all)
+    invalid_call: str = "op"     # "inplace": the errors check calls the op's in-place twin
     layouts: bool = True
     shape_pool: bool = False     # draw free shapes from the profile's pool (JAX compile cost)
     distinct: bool = False       # float tensors without repeated values (no ties for argmax-like ops)
@@ -232,10 +236,10 @@ def _derived_shape(draw, rule: str, refs: list[tuple[int, ...]], spec: ArgSpec, 
             target = np.matmul(np.empty(refs[0]), np.empty(refs[1])).shape
         except ValueError:  # an operand drawn invalid (errors check): any plausible shape
             target = refs[0][:-1] + refs[1][-1:] if len(refs[1]) > 1 else refs[0][:-1]
-    elif rule == "outer_result":
-        target = (refs[0][0], refs[1][0])
+    elif rule == "outer_result":  # (an operand drawn with the wrong rank for the errors check: size 1)
+        target = (refs[0][0] if refs[0] else 1, refs[1][0] if refs[1] else 1)
     elif rule == "bmm_sum_result":
-        target = (refs[0][1], refs[1][2])
+        target = (refs[0][1] if len(refs[0]) > 1 else 1, refs[1][2] if len(refs[1]) > 2 else 1)
     elif rule == "same":
         target = refs[0]
     else:
@@ -248,8 +252,11 @@ def _derived_shape(draw, rule: str, refs: list[tuple[int, ...]], spec: ArgSpec, 
 
 
 def _first_tensor_name(ex: Example) -> str:
-    return next(n for n, v in ex.values.items()
-                if isinstance(v, TensorArg) or (isinstance(v, list) and v and isinstance(v[0], TensorArg)))
+    """The first tensor drawn so far (or, when it was drawn as a non-tensor for the errors check,
+    the first tensor argument: shapes that refer to it then see a 0-d stand-in)."""
+    found = next((n for n, v in ex.values.items()
+                  if isinstance(v, TensorArg) or (isinstance(v, list) and v and isinstance(v[0], TensorArg))), None)
+    return found or next(a.name for a in ex.op.all_args if a.kind in ("tensor", "tensors"))
 
 
 def _ref_shape(ex: Example, name: str) -> tuple[int, ...]:
@@ -592,7 +599,13 @@ def _arange_step(draw, spec, ex, prof, mode, invalid):
 
 
 def _mask(draw, spec, ex, prof, mode, invalid):
+    """A bool tensor shaped like `of` (invalid: one side 2 or 3 larger, so it neither matches nor,
+    unless that side was 1, broadcasts)."""
     shape = _ref_shape(ex, _ref_tensor(ex, spec))
+    if invalid:
+        i = draw(st.integers(0, max(len(shape) - 1, 0)))
+        grown = shape[i] if shape else 0
+        shape = shape[:i] + (grown + draw(st.integers(2, 3)),) + shape[i + 1:]
     arr = draw(_arrays("bool", shape, "any", mode))
     return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, "bool"), None
 
@@ -771,6 +784,88 @@ def _invalid_tensor(draw, spec, ex, prof, mode):
     return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, good.dtype), None
 
 
+#: Python values of the wrong type per argument kind (errors check, how = "type"): torch's argument
+#: parser answers TypeError.  Reproducible as literals; none of them is None (often "left out").
+WRONG_TYPES: dict[str, tuple[Any, ...]] = {
+    "tensor": ("a", ["a", "b"]),
+    "tensors": ("ab", [1.5, "a"]),
+    "scalar": ("1", [1.0]),
+    "int": ("a", 1.5, [1]),
+    "dim": ("1", 1.5),
+    "k": ("1", 1.5),
+    "index": ("1", 1.5),
+    "bool": ("yes",),
+    "dtype": ("float32",),
+}
+_CATEGORY_RANK = {"bool": 0, "int": 1, "float": 2}
+
+
+def uncastable_dtypes(bucket: str | None) -> tuple[str, ...]:
+    """Dtypes of a category above the bucket's (bool < int < float): an operand of one of them makes
+    the promoted result of an in-place op impossible to write back into a `bucket` self."""
+    if bucket is None:
+        return ()
+    rank = _CATEGORY_RANK[dt.category(bucket)]
+    return tuple(d for d in ("float32", "float64", "float16", "int64", "int32", "uint8")
+                 if _CATEGORY_RANK[dt.category(d)] > rank)
+
+
+def _invalid_how(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: Mode) -> tuple[Any, Any]:
+    """The argument drawn invalid the way the error case says (how = dtype | type | uncastable |
+    bucket); how = "value" is each kind's own invalid draw."""
+    how = mode.invalid_how
+    valid = Mode(no_subnormal=mode.no_subnormal)
+    if how == "type":
+        return draw(st.sampled_from(WRONG_TYPES.get(spec.kind, ("a",)))), None
+    if how in ("requires_grad", "empty", "rank"):
+        if spec.kind != "tensor":
+            raise ValueError(f"error case how={how!r} needs a tensor argument, not {spec.name!r} ({spec.kind})")
+        t, _ = _tensor(draw, spec.with_params(scalar=False), ex, prof, valid)
+        if how == "requires_grad":
+            t.requires_grad = True
+            return t, None
+        shape = t.shape
+        if how == "empty":
+            i = draw(st.integers(0, max(len(shape) - 1, 0)))
+            shape = (shape[:i] + (0,) + shape[i + 1:]) if shape else (0,)
+        elif not shape or draw(st.booleans()):
+            shape = shape + (draw(st.integers(1, 3)),)
+        else:
+            shape = shape[:-1]
+        arr = draw(_arrays(t.dtype, shape, spec.get("domain", "small"), valid))
+        return _with_layout(draw, arr, t.dtype, spec.get("layouts"), mode), None
+    if how == "bucket":
+        valid = Mode(no_subnormal=mode.no_subnormal)
+        if spec.kind == "tensor":
+            return _tensor(draw, spec, ex, prof, valid)
+        return _KINDS[spec.kind](draw, spec, ex, prof, valid, False)
+    choices = mode.invalid_dtypes if how == "dtype" else uncastable_dtypes(ex.dtype)
+    if spec.kind == "tensors":  # one tensor of the list in a bad dtype
+        good, _ = _tensors(draw, spec, ex, prof, Mode(no_subnormal=mode.no_subnormal), False)
+        if not good:
+            return good, None
+        i = draw(st.integers(0, len(good) - 1))
+        bad = draw(st.sampled_from(choices))
+        arr = draw(_arrays(bad, good[i].shape, "small", Mode()))
+        good[i] = TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, bad)
+        return good, None
+    bad = draw(st.sampled_from(choices))
+    if spec.kind == "dtype":
+        return DType(bad), None
+    if spec.kind == "scalar":  # a Python number of that dtype's category (a float bound on an int self)
+        return python_scalar(draw, dt.category(bad), "small", Mode(no_subnormal=True)), None
+    if spec.kind in ("mask", "index_tensor"):  # same shape as a valid draw, other dtype
+        good, _ = _KINDS[spec.kind](draw, spec, ex, prof, Mode(no_subnormal=mode.no_subnormal), False)
+        shape = good.shape
+    else:
+        shape = _shape(draw, spec, ex, prof, Mode(no_subnormal=mode.no_subnormal))
+        if spec.get("structure") == "invertible":
+            shape = shape[:-1] + (shape[-2],)
+    dom = "small_nonneg" if spec.kind == "index_tensor" else "small"
+    arr = draw(_arrays(bad, shape, dom, Mode()))
+    return _with_layout(draw, arr, bad, spec.get("layouts"), mode), None
+
+
 def draw_order(op: OpSpec) -> list[ArgSpec]:
     """Arguments in spec order, except that an argument referring to another (of, with, for_dim...)
     is drawn after it: addmm's `input` is shaped from the matrices that follow it in the call."""
@@ -809,7 +904,9 @@ def example(op: OpSpec, dtype: str | None, prof: Profile, mode: Mode = Mode(),
             if spec.optional and not invalid and draw(st.booleans()):
                 ex.values[spec.name] = OMIT
                 continue
-            if spec.kind == "tensor":
+            if invalid and mode.invalid_how != "value":
+                value, jax_value = _invalid_how(draw, spec, ex, prof, mode)
+            elif spec.kind == "tensor":
                 value, jax_value = (_invalid_tensor(draw, spec, ex, prof, mode) if invalid
                                     else _tensor(draw, spec, ex, prof, mode))
             else:
@@ -821,6 +918,10 @@ def example(op: OpSpec, dtype: str | None, prof: Profile, mode: Mode = Mode(),
                 ex.splat[spec.name] = bool(value) and (spec.splat is True or draw(st.booleans()))
         if mode.invalid:
             ex.extra["invalid"] = mode.invalid
+            if mode.invalid_how != "value":
+                ex.extra["invalid_how"] = mode.invalid_how
+            if mode.invalid_call != "op":
+                ex.extra["invalid_call"] = mode.invalid_call
         for key, strat in extra.items():
             ex.extra[key] = draw(strat)
         return ex

@@ -13,7 +13,36 @@ from .tensor import Tensor
 from . import ops as _ops
 
 half, float, double, short, int, long = float16, float32, float64, int16, int32, int64
-globals().update(_ops.FUNCTIONS)
+
+
+def _tensor_first(name, fn):
+    """impl.<name>(input, ...): a str, a list or None as `input` is a TypeError naming the argument, as in
+    torch (the op itself would fail later with an AttributeError).  Numbers pass: torch.pow(2, x) is legal."""
+    import functools
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        if args and isinstance(args[0], (str, list, tuple, dict, type(None))):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(args[0]).__name__}")
+        return fn(*args, **kwargs)
+
+    return checked
+
+
+def _wrap_functions(table):
+    import inspect
+
+    out = {}
+    for name, fn in table.items():
+        try:
+            first = next(iter(inspect.signature(fn).parameters), None)
+        except (TypeError, ValueError):
+            first = None
+        out[name] = _tensor_first(name, fn) if first in ("input", "self") else fn
+    return out
+
+
+globals().update(_wrap_functions(_ops.FUNCTIONS))
 from . import linalg, nn, optim, return_types  # noqa: E402  (namespaces built on the ops above)
 
 
@@ -22,6 +51,8 @@ def is_tensor(obj) -> bool:
 
 
 def numel(input: Tensor) -> int:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"numel(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
     return input.numel()
 
 

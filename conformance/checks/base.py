@@ -65,12 +65,12 @@ class Check:
         return buckets[:1] if self.first_dtype_only else buckets
 
 
-def same_exceptions(ri: Outcome, rt: Outcome, what: str = "the call") -> None:
-    """Both raise the same (builtin-family) exception class, or both return."""
+def same_exceptions(ri: Outcome, rt: Outcome, what: str = "the call", extra: dict[str, Any] | None = None) -> None:
+    """Both raise the same (builtin-family) exception class, or both return (`extra`: more detail)."""
     if ri.raised != rt.raised or ri.exc_family != rt.exc_family:
         raise Mismatch(f"{what}: torch {_desc(rt)}, library {_desc(ri)}",
                        {"torch": rt.describe(), "impl": ri.describe(),
-                        "torch_class": rt.exc_name, "impl_class": ri.exc_name})
+                        "torch_class": rt.exc_name, "impl_class": ri.exc_name, **(extra or {})})
 
 
 def _desc(o: Outcome) -> str:

@@ -5,11 +5,12 @@ from typing import Any
 
 from hypothesis import reject
 
+from .. import dtypes as dt
 from .. import repro
 from ..catalog import OpSpec
 from ..runners import ReadError
 from ..runners.torchlike import TorchLikeRunner
-from ..strategies import Example, Mode
+from ..strategies import Example, Mode, uncastable_dtypes
 from .base import Check, Ctx, Mismatch, same_exceptions
 from .compare import mismatch
 
@@ -18,7 +19,7 @@ def _attempt(ctx: Ctx, runner: TorchLikeRunner, ex: Example) -> dict[str, Any]:
     b = runner.build(ex)
     before = {n: runner.read(t, f"input {n}") for n, t in b.tensors.items()}
     versions = {n: runner.version(t, n) for n, t in b.tensors.items()}
-    r = runner.call(ctx.op.impl if runner is ctx.impl else ctx.op.torch, b)
+    r = runner.call(_path(ctx, runner, ex), b)
     after = {}
     for n, t in b.tensors.items():
         try:
@@ -27,6 +28,17 @@ def _attempt(ctx: Ctx, runner: TorchLikeRunner, ex: Example) -> dict[str, Any]:
             after[n] = _Unreadable(str(e))
     return {"outcome": r, "before": before, "after": after, "versions": versions,
             "versions_after": {n: runner.version(t, n) for n, t in b.tensors.items()}}
+
+
+def _path(ctx: Ctx, runner: TorchLikeRunner, ex: Example) -> str:
+    """The call the error case makes: the op, or its in-place twin (call = "inplace", how = "uncastable")."""
+    if ex.extra.get("invalid_call") == "inplace":
+        return ctx.op.inplace
+    return ctx.op.impl if runner is ctx.impl else ctx.op.torch
+
+
+def _message(o: Any) -> str:
+    return str(o.exc).strip() if o.exc is not None else ""
 
 
 class _Unreadable:
@@ -39,7 +51,14 @@ def run_errors(ctx: Ctx, ex: Example) -> None:
     if not ft["outcome"].raised:
         reject()  # this draw of the bad argument happens to be valid for torch
     fi = _attempt(ctx, ctx.impl, ex)
-    same_exceptions(fi["outcome"], ft["outcome"], f"bad {ex.extra.get('invalid')!r}")
+    ti, tt = fi["outcome"], ft["outcome"]
+    messages = {"torch_message": _message(tt)[:600], "impl_message": _message(ti)[:600]}
+    same_exceptions(ti, tt, f"bad {ex.extra.get('invalid')!r}", messages)
+    if not _message(ti) or _message(ti) in ("None", "''"):
+        # the class matches, but the user is told nothing: "names the problem" is part of the contract
+        raise Mismatch(f"bad {ex.extra.get('invalid')!r}: the library raised {ti.exc_name} with no message "
+                       f"(torch: {_message(tt)[:200]!r})",
+                       {"torch": tt.describe(), "impl": ti.describe(), **messages})
     for n, before in fi["before"].items():
         if isinstance(ft["after"][n], _Unreadable):
             continue  # torch itself leaves this input broken: nothing to hold the library to
@@ -53,12 +72,23 @@ def run_errors(ctx: Ctx, ex: Example) -> None:
 
 
 def _repro(ctx: Ctx, ex: Example) -> list[str]:
-    return [f"# the invalid argument: {ex.extra.get('invalid')}"] + repro.op_call_lines(ctx.op, ex) + [
-        "print(m.__name__, 'no error:', r)"]
+    path = ctx.op.inplace if ex.extra.get("invalid_call") == "inplace" else None
+    return [f"# the invalid argument: {ex.extra.get('invalid')} ({ex.extra.get('invalid_how', 'value')})"] + \
+        repro.op_call_lines(ctx.op, ex, path=path) + ["print(m.__name__, 'no error:', r)"]
 
 
 def _modes(op: OpSpec, oracle: str) -> list[Mode]:
-    return [Mode(invalid=e.arg) for e in op.errors]
+    out = []
+    for e in op.errors:
+        buckets = e.dtypes
+        if e.how == "uncastable":  # only where a dtype category above the bucket's exists
+            buckets = tuple(d for d in (buckets if buckets is not None else op.dtypes) if uncastable_dtypes(d))
+        if e.how == "requires_grad":  # only floating-point tensors can require grad
+            buckets = tuple(d for d in (buckets if buckets is not None else op.dtypes) if dt.is_float(d))
+        out.append(Mode(invalid=e.arg, invalid_how=e.how, invalid_dtypes=e.dtype, buckets=buckets,
+                        invalid_call=e.call))
+    return out
 
 
-ERRORS = Check("errors", ("torch",), run_errors, _repro, applies=lambda op: bool(op.errors), modes=_modes)
+ERRORS = Check("errors", ("torch",), run_errors, _repro, modes=_modes,
+               applies=lambda op: bool(op.errors) or "errors" in op.skip)  # a skip shows its reason

@@ -10,6 +10,7 @@ from .._storage import Storage
 from .._types import Size, as_device
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 def _size(args: Sequence[Any], opname: str) -> tuple:
@@ -281,12 +282,14 @@ def _filled_like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_gra
 @M.export(method=False)
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None) -> Tensor:
+    A.check_dtype(dtype, "zeros_like")
     return _filled_like(input, 0, dtype, device, requires_grad)
 
 
 @M.export(method=False)
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None) -> Tensor:
+    A.check_dtype(dtype, "ones_like")
     return _filled_like(input, 1, dtype, device, requires_grad)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from .. import _geometry as geo, dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 def _out_name(d: D.dtype) -> str:
@@ -301,6 +302,7 @@ def _tri_mask(xp: Any, shape: tuple, k: int, upper: bool) -> Any:
 
 def _tri(kind: str, input: Any, diagonal: int, out: Any = None, inplace: bool = False) -> Tensor:
     M.check_tensor(input, kind)
+    diagonal = A.check_int(diagonal, kind + ("_" if inplace else ""), "diagonal")
     if input.dim() < 2:
         raise RuntimeError(f"{kind}: input tensor must have at least 2 dimensions")
     if inplace:

@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 def _reduce_shape(shape: tuple, dims: tuple, keepdim: bool) -> tuple:
@@ -563,6 +564,7 @@ def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: b
 @M.export()
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *, out: Any = None) -> Any:
     M.check_tensor(input, "topk")
+    k = A.check_int(k, "topk", "k")
     _int_dim(dim, "topk")
     d = geo.wrap_dim(dim, input.dim())
     if input._dtype is D.bool_:
@@ -745,6 +747,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, 
     if isinstance(p, str) and p == "fro" and dim is not None and not isinstance(dim, int):
         if len(tuple(dim)) not in (1, 2):
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(x) for x in dim)}")
+    if isinstance(p, str) and p not in ("fro", "nuc"):
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     if isinstance(p, str) and p != "fro":
         raise NotImplementedError(f"impl: norm(p={p!r}) is not supported")
     if out is not None and p == "fro" and dim is None:  # torch's frobenius path casts into out

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 from ._out import exact_out, no_overlap
 
 _INDEX_DTYPES = (D.int32, D.int64)
@@ -171,6 +172,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
 @M.export()
 def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:
     M.check_tensor(input, "nonzero")
+    as_tuple = A.check_bool(as_tuple, "nonzero", "as_tuple")
     if out is not None and isinstance(out, Tensor) and out._dtype is not D.int64:
         raise RuntimeError(f"nonzero: Expected out tensor to have scalar type Long but got scalar type"
                            f"{D.type_name(out._dtype)}")
