@@ -23,7 +23,12 @@ def _no_local_constants() -> None:
     if not hasattr(_providers, "_get_local_constants"):  # a Hypothesis upgrade moved it: fail loudly
         raise ImportError("hypothesis.internal.conjecture.providers._get_local_constants is gone; "
                           "update conformance/profiles.py for this Hypothesis version")
+    global ORIGINAL_LOCAL_CONSTANTS
+    ORIGINAL_LOCAL_CONSTANTS = _providers._get_local_constants  # kept for the test that shows the problem
     _providers._get_local_constants = lambda: empty
+
+
+ORIGINAL_LOCAL_CONSTANTS = None
 
 
 _no_local_constants()
