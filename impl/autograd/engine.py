@@ -88,10 +88,11 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             if buf is None:
                 continue
             grads_in = _materialize(node, buf)
-            for nr, g in enumerate(grads_in):
-                t = targets.get((id(node), nr))
-                if t is not None:
-                    captured[id(t)] = g
+            if targets:
+                for nr, g in enumerate(grads_in):
+                    t = targets.get((id(node), nr))
+                    if t is not None:
+                        captured[id(t)] = g
             if isinstance(node, AccumulateGrad):
                 # torch's AccumulateGrad skips a leaf whose requires_grad was turned off after the graph
                 # was built (a frozen leaf gets no .grad)
@@ -123,6 +124,12 @@ def _add(buffers: dict, node: Node | None, nr: int, g: Any) -> None:
 
 
 def _materialize(node: Node, buf: list) -> list:
+    if len(buf) == len(node._out_meta):
+        for g in buf:  # (not `None in buf`: that would call Tensor.__eq__)
+            if g is None:
+                break
+        else:
+            return buf  # every output got a gradient: nothing to fill
     from ..ops import creation
 
     out = []

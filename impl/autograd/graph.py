@@ -80,16 +80,32 @@ def node_class(name: str) -> type:
 def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Any] = (),
               outputs: Sequence[Any] = ()) -> Node:
     """A node for `name` with one edge per input (None for inputs that need no gradient)."""
-    node = node_class(name).__new__(node_class(name))
-    node.next_functions = tuple(edge(t) for t in inputs)
-    node._in_meta = tuple((t._shape, t._dtype) if t is not None else None for t in inputs)
-    node._out_meta = tuple((o._shape, o._dtype, o.device) for o in outputs)
-    node._saved = tuple((t, t._vc.version, any(t is o for o in outputs)) for t in saved)
-    node._had_saved = bool(saved)
+    cls = _classes.get(name) or node_class(name)
+    node = _new(cls)
+    # list comprehensions, not generators fed to tuple(): a node is built on every differentiable op
+    node.next_functions = tuple([edge(t) for t in inputs])
+    node._in_meta = tuple([(t._shape, t._dtype) if t is not None else None for t in inputs])
+    node._out_meta = tuple([(o._shape, o._dtype, o._storage.device) for o in outputs])
+    if saved:
+        node._saved = tuple([(t, t._vc.version, _among(t, outputs)) for t in saved])
+        node._had_saved = True
+    else:
+        node._saved = ()
+        node._had_saved = False
     node._backward = backward
     node._retained = None
     node._freed = False
     return node
+
+
+_new = object.__new__
+
+
+def _among(t: Any, outputs: Sequence[Any]) -> bool:
+    for o in outputs:
+        if t is o:
+            return True
+    return False
 
 
 def edge(t: Any) -> tuple:
@@ -107,7 +123,7 @@ def edge(t: Any) -> tuple:
         acc = AccumulateGrad.__new__(AccumulateGrad)
         acc.next_functions = ()
         acc._in_meta = ()
-        acc._out_meta = ((t._shape, t._dtype, t.device),)
+        acc._out_meta = ((t._shape, t._dtype, t._storage.device),)
         acc._saved = ()
         acc._had_saved = False
         acc._backward = None

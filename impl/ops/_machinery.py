@@ -75,15 +75,42 @@ def same_device(opname: str, *tensors: Any) -> Any:
     return None
 
 
-def errstate():
+try:
+    # NumPy keeps its floating-point error policy in a context variable; np.errstate() rebuilds that policy
+    # object on every entry (~2 us, more than a tiny op's arithmetic). Setting the variable to one policy
+    # built once does the same thing for a tenth of the cost.
+    from numpy._core.umath import _extobj_contextvar as _EXTOBJ
+
+    with np.errstate(all="ignore"):
+        _IGNORE = _EXTOBJ.get()
+except ImportError:  # pragma: no cover - a NumPy without that internal: the public, slower way
+    _EXTOBJ = None
+
+
+class _Quiet:
+    """`with errstate():` - NumPy ignores floating-point errors inside (a token per entry, so it nests)."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _EXTOBJ.set(_IGNORE)
+
+    def __exit__(self, *exc: Any) -> None:
+        _EXTOBJ.reset(self._token)
+
+
+def errstate() -> Any:
     # torch never warns on inf/nan arithmetic; NumPy would.
-    return np.errstate(all="ignore")
+    return _Quiet() if _EXTOBJ is not None else np.errstate(all="ignore")
 
 
 # ---- autograd recording --------------------------------------------------------------------------
 
+_grad_state = grad_mode._state  # read directly: needs_grad runs on every op
+
+
 def needs_grad(*inputs: Any) -> bool:
-    if not grad_mode.is_grad_enabled():
+    if not _grad_state.enabled:
         return False
     for t in inputs:
         if isinstance(t, Tensor) and t._requires_grad:
@@ -93,7 +120,13 @@ def needs_grad(*inputs: Any) -> bool:
 
 def record(out: Tensor, name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Tensor] = ()) -> Tensor:
     """Attach a `name` node to `out` if any tensor input requires grad (and grad mode is on)."""
-    if not needs_grad(*inputs):  # the no-autograd fast path: nothing to build
+    # the no-autograd fast path: nothing to build (needs_grad inlined: this runs on every op)
+    if not _grad_state.enabled:
+        return out
+    for t in inputs:
+        if isinstance(t, Tensor) and t._requires_grad:
+            break
+    else:
         return out
     tensors = [t if isinstance(t, Tensor) else None for t in inputs]
     out._grad_fn = make_node(name, tensors, backward, saved, outputs=[out])
@@ -191,7 +224,7 @@ def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs:
 
 
 def wrap(arr: Any, dtype: D.dtype, like: Tensor | None) -> Tensor:
-    return Tensor._wrap(arr, dtype, like.device if like is not None else None)
+    return Tensor._wrap(arr, dtype, like._storage.device if like is not None else None)
 
 
 def dims_arg(dim: Any, ndim: int) -> tuple:
