@@ -255,6 +255,30 @@ def _index_select_clamps(x, dim, index, **kw):
     return torch.index_select(x, dim, index, **kw)
 
 
+def _add_wrong_class(x, other, **kw):
+    try:
+        return torch.add(x, other, **kw)
+    except RuntimeError as e:
+        raise ValueError(str(e)) from None  # planted: torch's RuntimeError becomes a ValueError
+
+
+def _add_mutates_first(x, other, **kw):
+    if isinstance(x, torch.Tensor):
+        with torch.no_grad():
+            try:
+                x.add_(1)  # planted: writes into its input before it checks the shapes
+            except RuntimeError:
+                pass  # an expanded x cannot be written: that example shows nothing
+    return torch.add(x, other, **kw)
+
+
+def _add_no_message(x, other, **kw):
+    try:
+        return torch.add(x, other, **kw)
+    except RuntimeError:
+        raise RuntimeError() from None  # planted: the right class, but nothing says what went wrong
+
+
 def _cat_no_promotion(tensors, dim=0, **kw):
     tensors = list(tensors)
     return torch.cat([t.to(tensors[0].dtype) for t in tensors], dim, **kw) if tensors else torch.cat(tensors, dim, **kw)
@@ -281,6 +305,9 @@ NEW_BUGS = {
     "randperm_not_shuffled": ({"randperm": _randperm_sorted}, "randperm", "distribution", "int64", "self"),
     "rand_other_stream": ({"rand": _rand_ignores_seed}, "rand", "stream", "float32", "torch"),
     "errors_in_one_dtype": ({"index_select": _index_select_clamps}, "index_select", "errors", "float64", "torch"),
+    "errors_wrong_class": ({"add": _add_wrong_class}, "add", "errors", "float32", "torch"),
+    "errors_mutates_input": ({"add": _add_mutates_first}, "add", "errors", "float32", "torch"),
+    "errors_no_message": ({"add": _add_no_message}, "add", "errors", "float32", "torch"),
     "cat_no_promotion": ({"cat": _cat_no_promotion}, "cat", "dtype", "int16", "torch"),
 }
 
@@ -314,6 +341,39 @@ def test_new_feature_planted_bug_is_caught(bug: str, cat: catalog.Catalog) -> No
     with contextlib.redirect_stdout(out):
         exec(compile(rec["repro"], f"<repro {bug}>", "exec"), {})
     assert "--- torch" in out.getvalue() and f"--- {mod.__name__}" in out.getvalue()
+
+
+def test_errors_failure_shows_both_messages(cat: catalog.Catalog) -> None:
+    """The report's expected/actual panes hold torch's and the library's exceptions with their text."""
+    rec, _ = _record(cat, "errors_wrong_class", NEW_BUGS["errors_wrong_class"])
+    d = rec["detail"]
+    assert rec["status"] == "fail" and d["torch_class"] == "RuntimeError" and d["impl_class"] == "ValueError", rec
+    assert d["expected"].startswith("RuntimeError: ") and d["actual"].startswith("ValueError: "), d
+    assert d["expected"].split(": ", 1)[1] == d["actual"].split(": ", 1)[1]  # same text, other class
+    rec, _ = _record(cat, "errors_no_message", NEW_BUGS["errors_no_message"])
+    assert "no message" in rec["reason"] and rec["detail"]["actual"] == "RuntimeError: (no message)", rec
+
+
+def test_every_op_declares_errors_or_a_skip(cat: catalog.Catalog) -> None:
+    """The report's errors column is complete: each op draws bad input, or says why none exists."""
+    silent = [n for n, op in cat.ops.items() if not op.errors and "errors" not in op.skip]
+    assert not silent, f"ops with neither `errors` nor `skip = {{errors = \"reason\"}}`: {silent}"
+    both = [n for n, op in cat.ops.items() if op.errors and "errors" in op.skip]
+    assert not both, f"ops with error cases that also skip the errors check: {both}"
+    check = REGISTRY["errors"]
+    assert all(check.applies(op) for op in cat.ops.values())
+
+
+def test_error_case_fields_are_validated(tmp_path) -> None:
+    head = '[x]\ntorch = "torch.x"\njax_reason = "n/a"\nargs = [{name = "a", kind = "tensor"}]\n'
+    for bad, match in [('errors = [{arg = "a", how = "sideways", reason = "r"}]', "unknown how"),
+                       ('errors = [{arg = "a", how = "dtype", reason = "r"}]', "go together"),
+                       ('errors = [{arg = "a", how = "uncastable", reason = "r"}]', "inplace"),
+                       ('errors = [{arg = "a", how = "bucket", reason = "r"}]', "needs dtypes"),
+                       ('errors = [{arg = "a", colour = "red", reason = "r"}]', "unknown field")]:
+        (tmp_path / "g.toml").write_text(head + bad + "\n")
+        with pytest.raises(catalog.SpecError, match=match):
+            catalog.load(tmp_path)
 
 
 @pytest.mark.parametrize("case", sorted(HARMLESS))
