@@ -768,12 +768,21 @@ IMPLEMENTED_KINDS = frozenset(_KINDS) | {"tensor"}
 
 def _invalid_tensor(draw, spec, ex, prof, mode):
     """An invalid tensor: a shape that does not fit its partner (matrix chain, broadcast)."""
-    good, _ = _tensor(draw, spec, ex, prof, Mode(no_subnormal=mode.no_subnormal))
-    if not isinstance(good, TensorArg):
-        return good, None
+    # a tensor, never the Python scalar a `scalar = true` argument may be (a scalar always broadcasts)
+    good, _ = _tensor(draw, spec.with_params(scalar=False), ex, prof, Mode(no_subnormal=mode.no_subnormal))
     if spec.get("structure") == "invertible" and good.shape[-1] > 0 and draw(st.booleans()):
         arr = good.array.copy()
         arr[..., -1, :] = 0  # exactly singular: LU meets a zero pivot
+        return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, good.dtype), None
+    ref = spec.get("with") if isinstance(spec.get("with"), str) else None
+    ref_shape = _ref_shape(ex, ref or _first_tensor_name(ex)) if spec.get("shape") == "broadcast" else ()
+    sides = [i for i, n in enumerate(ref_shape) if n != 1]
+    if sides and draw(st.booleans()):
+        # does not broadcast: the partner's shape with one side (not 1) grown by 1 or 2
+        shape = list(ref_shape)
+        i = draw(st.sampled_from(sides))
+        shape[i] += draw(st.integers(1, 2))
+        arr = draw(_arrays(good.dtype, tuple(shape), "small", mode))
         return TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, good.dtype), None
     shape = list(good.shape) or [1]
     i = draw(st.integers(0, len(shape) - 1))
@@ -828,10 +837,14 @@ def _invalid_how(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: Mode) ->
         if how == "empty":
             i = draw(st.integers(0, max(len(shape) - 1, 0)))
             shape = (shape[:i] + (0,) + shape[i + 1:]) if shape else (0,)
-        elif not shape or draw(st.booleans()):
-            shape = shape + (draw(st.integers(1, 3)),)
-        else:
-            shape = shape[:-1]
+        else:  # past the spec's max_dims / below its min_dims when it has them, else one dim more or fewer
+            hi, lo = spec.get("max_dims"), spec.get("min_dims")
+            more = not shape or draw(st.booleans())
+            if more:
+                n = max(len(shape) + 1, hi + 1 if hi is not None else 0)
+                shape = shape + tuple(draw(st.integers(1, 3)) for _ in range(n - len(shape)))
+            else:
+                shape = shape[:max(min(len(shape) - 1, lo - 1 if lo else len(shape)), 0)]
         arr = draw(_arrays(t.dtype, shape, spec.get("domain", "small"), valid))
         return _with_layout(draw, arr, t.dtype, spec.get("layouts"), mode), None
     if how == "bucket":
