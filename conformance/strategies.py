@@ -497,6 +497,8 @@ def _start(draw, spec, ex, prof, mode, invalid):
 def _length(draw, spec, ex, prof, mode, invalid):
     size = _dim_size(ex, spec)
     start = ex.jax_value(spec.get("start"))
+    if not isinstance(start, int):  # the start was drawn invalid (errors check): any length will do
+        start = 0
     if invalid:
         return size - start + draw(st.integers(1, 2)), None
     return draw(st.integers(0, size - start)), None
@@ -800,9 +802,17 @@ WRONG_TYPES: dict[str, tuple[Any, ...]] = {
     "tensors": ("ab", [1.5, "a"]),
     "scalar": ("1", [1.0]),
     "int": ("a", 1.5, [1]),
-    "dim": ("1", 1.5),
+    "dim": (1.5,),        # not a str: many ops read a str dim as a dimension name (named tensors)
+    "dims": (1.5,),
     "k": ("1", 1.5),
-    "index": ("1", 1.5),
+    "index": (1.5,),
+    "start": (1.5,),
+    "length": (1.5,),
+    "size": ("a", (1.5, 2)),
+    "view_shape": ("a", (1.5,)),
+    "expand_shape": ("a",),
+    "permutation": ("a",),
+    "index_tensor": ("a", [0.5]),
     "bool": ("yes",),
     "dtype": ("float32",),
 }

@@ -241,6 +241,8 @@ def empty_strided(size: Sequence[int], stride: Sequence[int], *, dtype: Any = No
 @M.export(method=False)
 def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
          requires_grad: bool = False, out: Any = None) -> Tensor:
+    if not isinstance(fill_value, (bool, int, float, complex, np.generic, Tensor)):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if out is not None:
         return _into_out(out, "full", lambda dt: full(size, fill_value, dtype=dt, device=out.device), dtype)
     if dtype is None:

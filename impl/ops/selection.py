@@ -55,7 +55,9 @@ def _check_vector_index(input: Tensor, d: int, index: Tensor, opname: str) -> An
         bad = (idx < 0) | (idx >= size)
         if bool(bad.any()):
             # torch's CPU kernels: the dim-1 kernel reports the bad id, the others an IndexError
-            if opname == "index_select" and (d != 1 or input.dim() < 2):
+            # (an empty input of 2+ dims goes to the kernel that reports the id, whatever the dim)
+            if opname == "index_select" and (d != 1 or input.dim() < 2) and not (
+                    input.dim() > 1 and input.numel() == 0):
                 raise IndexError("index out of range in self")
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} axis_dim={size}")
     return idx

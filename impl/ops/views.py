@@ -12,6 +12,7 @@ from .. import _geometry as geo
 from ..autograd.graph import make_node
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
@@ -113,6 +114,9 @@ M.export("swapaxes", "swapdims")(transpose)
 def permute(input: Tensor, *dims: Any) -> Tensor:
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
+    for d in dims:
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            raise TypeError(f"permute(): argument 'dims' must be tuple of ints, not {type(d).__name__}")
     n = input.dim()
     if len(dims) != n:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the length "
@@ -136,6 +140,7 @@ def _mT(self: Tensor) -> Tensor:
 
 @M.export()
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    A.check_int(dim, "unsqueeze", "dim")
     n = input.dim()
     if not -n - 1 <= dim <= n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n - 1}, {n}], but got {dim})")
@@ -228,6 +233,7 @@ def _embed(g: Tensor, in_shape: tuple, region: Callable[[Tensor], Tensor]) -> Te
 
 @M.export()
 def select(input: Tensor, dim: int, index: int) -> Tensor:
+    A.check_int(index, "select", "index")
     n = input.dim()
     if n == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -260,6 +266,9 @@ def slice_dim(input: Tensor, dim: int, start: int, stop: int, step: int) -> Tens
 
 @M.export()
 def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    if not isinstance(start, Tensor):  # an int, or a 0-d integer tensor
+        A.check_int(start, "narrow", "start")
+    A.check_int(length, "narrow", "length")
     n = input.dim()
     if n == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
