@@ -72,13 +72,24 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     if self._storage is src._storage:
         arr = arr.copy()  # overlapping copy: read everything before writing
     M.write(self, arr)
-    M.rebase_history(self, "CopyBackwards", (src,), lambda g, *s: (None, g[0]))
+    # torch's CopyBackwards: a zero gradient for the overwritten self (linked to its history), g for src
+    M.rebase_history(self, "CopyBackwards", (src,), lambda g, *s: (_zeros_like(g[0]), g[0]))
     return self
+
+
+def _zeros_like(g: Tensor) -> Tensor:
+    from .creation import zeros_like
+
+    return zeros_like(g)
 
 
 @M.export("zero_")
 def zero_(self: Tensor) -> Tensor:
-    return fill_(self, 0)
+    M.check_inplace_target(self, self._dtype, (), (), allow_overlap=True)
+    M.write(self, self._xp.zeros((), dtype=self._dtype.np))
+    # ZeroBackward0: linked to self's history, which gets a zero gradient (like torch)
+    M.rebase_history(self, "ZeroBackward0", (), lambda g, *s: (_zeros_like(g[0]),))
+    return self
 
 
 @M.export("fill_")
@@ -91,10 +102,15 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         value = value.item()
     else:
         v = None
-    M.check_inplace_target(self, self._dtype, (), (), allow_overlap=True)
+    # fill_(Scalar) may write into an expanded (internally overlapping) tensor; fill_(Tensor) may not (torch)
+    M.check_inplace_target(self, self._dtype, (), (), allow_overlap=v is None)
     M.write(self, self._xp.asarray(np.array(value).astype(self._dtype.np)))
-    M.rebase_history(self, "FillBackward1" if v is not None else "FillBackward0", (v,),
-                     lambda g, *s: (None, g[0].sum() if v is not None else None))
+    # torch: fill_(Scalar) is FillBackward2 (one edge), fill_(Tensor) FillBackward3 (self, value); self's
+    # history gets a zero gradient, the value the sum
+    if v is None:
+        M.rebase_history(self, "FillBackward2", (), lambda g, *s: (_zeros_like(g[0]),))
+    else:
+        M.rebase_history(self, "FillBackward3", (v,), lambda g, *s: (_zeros_like(g[0]), g[0].sum()))
     return self
 
 

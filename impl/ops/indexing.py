@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
 from . import views as V
@@ -132,17 +133,69 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     for i in items:
         _check_item(i)
     if not any(_is_advanced(i) for i in items):
-        target = basic_index(self, idx)
-        if isinstance(value, Tensor):
-            lead = 0
-            while value.dim() - lead > target.dim() and value._shape[lead] == 1:
-                lead += 1
-            target.copy_(value.reshape(value._shape[lead:]) if lead else value)
-        else:
-            M.check_scalar(value, "__setitem__")
-            target.fill_(value)
+        target = self if _selects_whole(self, items) else basic_index(self, idx)
+        if not isinstance(value, Tensor):
+            value = _scalar_value(value, self)
+        _copy_to(target, value)
         return
     _index_put(self, idx, value)
+
+
+def _selects_whole(x: Tensor, items: tuple) -> bool:
+    """An index of Ellipsis and slices that each cover their whole dim (start 0, to the end, step 1): torch's
+    setitem skips such slices (applySlice's optimization), so it writes into x itself, not into a view."""
+    if sum(1 for i in items if i is Ellipsis) > 1:
+        return False
+    slices = [i for i in items if i is not Ellipsis]
+    if any(type(i) is not slice for i in slices) or len(slices) > x.dim():
+        return False
+    if slices and x.dim() == 0:
+        return False  # basic_index raises
+    e = items.index(Ellipsis) if Ellipsis in items else len(items)
+    dims = list(range(e)) + list(range(x.dim() - (len(items) - e - 1), x.dim()))
+    for s, d in zip(slices, dims):
+        start, stop, step = _slice_ints(s)
+        if step != 1:
+            return False
+        lo, hi, _ = slice(start, stop, 1).indices(x._shape[d])
+        if lo != 0 or hi != x._shape[d]:
+            return False
+    return True
+
+
+def _scalar_value(value: Any, dst: Tensor) -> Tensor:
+    """A Python number assigned by setitem becomes a 0-d CPU tensor of dst's dtype, range-checked like
+    torch's scalar_tensor (c10::checked_convert; float16 is not checked there)."""
+    from .creation import _check_range
+
+    M.check_scalar(value, "__setitem__")
+    dt = dst._dtype
+    _check_range([value], dt, f"{dt.name}_t")
+    if dt is D.float32 and isinstance(value, (float, np.floating)) and np.isfinite(value) \
+            and abs(value) > np.finfo(np.float32).max:
+        raise RuntimeError("value cannot be converted to type float without overflow")
+    with M.errstate():
+        arr = np.array(value).astype(dt.np)
+    return Tensor._wrap(arr, dt)
+
+
+def _copy_to(dst: Tensor, src: Tensor) -> None:
+    """torch's copy_to (python_variable_indexing): the same shape copies, a 0-d CPU value fills
+    (FillBackward3), else the value's leading 1-dims are viewed away and it is expanded to dst's shape
+    (ViewBackward0, ExpandBackward0 in the graph; an expand that fails is the error)."""
+    if src._shape == dst._shape:
+        dst.copy_(src)
+        return
+    if src.dim() == 0 and src.device.type == "cpu":
+        dst.fill_(src)
+        return
+    lead = 0
+    while lead < src.dim() and src._shape[lead] == 1:
+        lead += 1
+    v = src.view(src._shape[lead:])
+    if v._shape != dst._shape:
+        v = v.expand(dst._shape)
+    dst.copy_(v)
 
 
 def _index_put(self: Tensor, idx: Any, value: Any) -> None:

@@ -19,26 +19,9 @@ class Known:
     case: dict[str, Any]               # the shrunk case that shows it
 
 
-def _whole_index(case: dict) -> bool:
-    """The index selects the whole base (every part ':' or '0:size')."""
-    parts = [p.strip() for p in case["idx"].split(",")]
-    shape = case["x"].shape
-    return all(p == ":" or p == f"0:{s}" for p, s in zip(parts, shape))
-
-
 Z3 = np.zeros(3)
 
 KNOWN_IMPL: list[Known] = [
-    Known("whole_index_setitem", "copyslices_view_of_nonleaf",
-          "base[:] = v (an index selecting the whole tensor) records CopySlices in impl; torch writes into "
-          "the base itself (no view): CopyBackwards for a tensor, FillBackward for a scalar",
-          lambda c: not _whole_index(c),
-          {"dtype": "float32", "x": Z3, "w": Z3, "base": "mul2", "idx": ":", "write": "set_fx", "c": 0.5}),
-    Known("zero_cuts_history", "inplace_saved_tensor",
-          "zero_() on a non-leaf records FillBackward0 cut from the history in impl (the earlier leaves get no "
-          "gradient, .grad None); torch records ZeroBackward0 linked to the previous grad_fn (zero gradients)",
-          lambda c: c["write"] != "zero_",
-          {"dtype": "float32", "a": Z3, "op": "sin", "target": "c", "write": "zero_"}),
 ]
 
 
@@ -61,13 +44,6 @@ def _graph(node, depth=10):
     return (type(node).__name__, [_graph(n, depth - 1) for n, _ in node.next_functions])
 
 
-def _setitem_broadcast(M):
-    x = M.tensor([[0.5]], requires_grad=True)
-    y = M.zeros(2, 3, 1)
-    y[:, 1::2, ::2] = x
-    return {"graph": _graph(y.grad_fn)}
-
-
 def _reshape_of_view(M):
     a = M.tensor([0.25, 0.5], requires_grad=True)
     return {"grad_fn": [type(a.expand(3, -1).reshape(3, -1).grad_fn).__name__,
@@ -79,14 +55,6 @@ def _matmul_batched_view(M):
     return {"graph": _graph((a.expand(3, -1, -1) @ M.tensor([[3.0]])).grad_fn)}
 
 
-def _whole_setitem(M):
-    a = M.tensor([0.25, 0.5], requires_grad=True)
-    y, z = M.zeros(2, 2), M.zeros(2)
-    y[:] = a
-    z[...] = a[0] * 1.0
-    return {"grad_fn": [type(y.grad_fn).__name__, type(z.grad_fn).__name__]}
-
-
 @dataclass(frozen=True)
 class KnownProgram:
     id: str
@@ -96,12 +64,6 @@ class KnownProgram:
 
 
 KNOWN_PROGRAMS: list[KnownProgram] = [
-    KnownProgram("program_whole_index_setitem", "setitem_whole",
-                 "t[:] = v / t[...] = v writes into t itself in torch (CopyBackwards, or FillBackward3 for a "
-                 "0-d value); impl records CopySlices (same as whole_index_setitem)", _whole_setitem),
-    KnownProgram("setitem_broadcast_source", "setitem_broadcast",
-                 "t[idx] = u with u of another shape: torch's graph views/expands u first "
-                 "(CopySlices -> ExpandBackward0 -> ViewBackward0 -> u); impl links u directly", _setitem_broadcast),
     KnownProgram("reshape_alias", "reshape_of_view",
                  "reshape of a non-contiguous but viewable tensor (e.g. an expand) is ReshapeAliasBackward0 in "
                  "torch (_reshape_alias); impl records ViewBackward0", _reshape_of_view),
