@@ -49,6 +49,14 @@ def wrap_dim(dim: int, ndim: int) -> int:
 
 
 def infer_size(shape: Sequence[int], numel: int) -> tuple:
+    n = 1
+    for s in shape:  # fast path: no -1 to infer, no negative size, the right count (every view() call)
+        if s < 0:
+            break
+        n *= s
+    else:
+        if n == numel:
+            return tuple(shape)
     shape = list(shape)
     infer = None
     known = 1

@@ -43,8 +43,11 @@ def basic_index(x: Tensor, idx: Any) -> Tensor:
                              "in C++ to convert a 0-dim tensor to a number")
         return V.slice_dim(x, 0, 0 if start is None else start, x._shape[0] if stop is None else stop, step)
     items = _as_tuple(idx)
-    consumed = sum(1 for i in items if i is not None and i is not Ellipsis)
-    if consumed > x.dim():
+    consumed = 0
+    for i in items:
+        if i is not None and i is not Ellipsis:
+            consumed += 1
+    if consumed > len(x._shape):
         raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
     out, dim, changed = x, 0, False
     for i in items:
@@ -105,7 +108,19 @@ def _int_like(i: Any) -> Any:
     return i
 
 
+_BASIC_TYPES = frozenset((int, slice, type(None), type(Ellipsis)))
+
+
 def getitem(self: Tensor, idx: Any) -> Tensor:
+    # fast path: an index of plain ints, slices, None and Ellipsis (exact types: a bool is advanced) is a view
+    if type(idx) is tuple:
+        for i in idx:
+            if type(i) not in _BASIC_TYPES:
+                break
+        else:
+            return basic_index(self, idx)
+    elif type(idx) in _BASIC_TYPES:
+        return basic_index(self, idx)
     idx = tuple(_int_like(i) for i in idx) if isinstance(idx, tuple) else _int_like(idx)
     items = _as_tuple(idx)
     for i in items:

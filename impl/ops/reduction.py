@@ -37,7 +37,12 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     a = input._array
     # half precision accumulates in float32, like torch
     acc = np.float32 if rdt is D.float16 else rdt.np
-    arr = a.sum(axis=dims, keepdims=keepdim, dtype=acc).astype(rdt.np) if input.dim() else a.astype(rdt.np)
+    if input._shape:
+        arr = a.sum(axis=dims, keepdims=keepdim, dtype=acc)
+        if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
+            arr = arr.astype(rdt.np)
+    else:
+        arr = a.astype(rdt.np)  # a copy: the result must not share the input's memory
     if out is not None:
         return M.write_out(out, input._xp.asarray(arr), rdt, "sum", [input])
     in_shape = input._shape
