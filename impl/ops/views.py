@@ -54,8 +54,14 @@ def view_as(self: Tensor, other: Tensor) -> Tensor:
 @M.export()
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     shape = geo.infer_size(_sizes(shape), input.numel())
-    if geo.view_strides(input._shape, input._stride, shape) is not None:
+    if input.is_contiguous():
         return view(input, shape)
+    stride = geo.view_strides(input._shape, input._stride, shape)
+    if stride is not None:
+        # torch: a non-contiguous but viewable input goes through _reshape_alias (ReshapeAliasBackward0)
+        in_shape = input._shape
+        return make_view(input, shape, stride, input._offset, "ReshapeAliasBackward0",
+                         lambda g, *s: (g[0].reshape(in_shape),))
     # Not viewable: torch copies (clone) then views the copy; the node is UnsafeViewBackward0.
     from .copying import clone
 

@@ -44,17 +44,6 @@ def _graph(node, depth=10):
     return (type(node).__name__, [_graph(n, depth - 1) for n, _ in node.next_functions])
 
 
-def _reshape_of_view(M):
-    a = M.tensor([0.25, 0.5], requires_grad=True)
-    return {"grad_fn": [type(a.expand(3, -1).reshape(3, -1).grad_fn).__name__,
-                        type(a.expand(3, -1).reshape(3, 2, 1).grad_fn).__name__]}
-
-
-def _matmul_batched_view(M):
-    a = M.tensor([[1.0], [2.0]], requires_grad=True)
-    return {"graph": _graph((a.expand(3, -1, -1) @ M.tensor([[3.0]])).grad_fn)}
-
-
 @dataclass(frozen=True)
 class KnownProgram:
     id: str
@@ -64,12 +53,6 @@ class KnownProgram:
 
 
 KNOWN_PROGRAMS: list[KnownProgram] = [
-    KnownProgram("reshape_alias", "reshape_of_view",
-                 "reshape of a non-contiguous but viewable tensor (e.g. an expand) is ReshapeAliasBackward0 in "
-                 "torch (_reshape_alias); impl records ViewBackward0", _reshape_of_view),
-    KnownProgram("matmul_batched_reshape_alias", "matmul_batched_view",
-                 "batched matmul of an expanded operand: torch's decomposition reshapes it with _reshape_alias "
-                 "(ReshapeAliasBackward0); impl records ViewBackward0", _matmul_batched_view),
 ]
 
 
