@@ -172,16 +172,12 @@ _declare("impl", {
                        "(Index put requires the source and destination dtypes match), impl casts",
     "zero_dim_args": "0-d tensors: x[::-1] raises ValueError in torch (step checked first), IndexError in impl; "
                      "x.view() / x.permute() with no sizes: TypeError in torch, impl accepts",
-    "empty_numpy_strides": "numpy() of an empty tensor: torch's array has all-zero strides, impl's "
-                           "element strides (visible through from_numpy)",
     "index_result_strides": "advanced indexing (x[[i]], x[index_tensor]) of a non-row-major or empty tensor: "
                             "torch's result keeps the source's stride order, impl's is row-major",
     "out_expanded": "out= into an expanded tensor that needs a resize: torch raises RuntimeError "
                     "(internal overlap is checked first), impl resizes and writes",
 })
 GAPS["impl"].update({  # directed checks only (the machine never generates these)
-    ("numpy() returns a new ndarray", "view"):
-        "impl's numpy() returns the same cached ndarray object on every call; torch makes a new one each time",
     ("write from a partially overlapping source", "errors"):
         "writes whose source partially overlaps the destination (y[1:].copy_(y[:-1]), y[1:] = y[:-1], "
         "y[1:] += y[:-1], add_/out= forms): torch raises RuntimeError, impl writes",

@@ -236,7 +236,10 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                                "instead.")
-        return self._array  # shares memory, like torch
+        a = self._array
+        if a.size == 0:  # torch's array of an empty tensor has all-zero strides
+            return np.lib.stride_tricks.as_strided(a, a.shape, (0,) * a.ndim)
+        return a.view()  # a new ndarray object on each call, sharing memory, like torch
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         a = _backend.to_numpy(self._array)
