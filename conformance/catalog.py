@@ -82,7 +82,7 @@ LAYOUTS = ("contiguous", "transposed", "strided", "offset", "expanded")
 RETURNS = ("new", "view", "view_or_copy", "inplace", "value")
 OP_KEYS = {"torch", "impl", "jax", "jax_reason", "jax_args", "jax_kwargs", "dtypes", "args", "kwargs",
            "returns", "inplace", "out", "differentiable", "tolerance", "grad_tolerance", "divergences",
-           "skip", "errors", "seeds", "doc", "outputs", "ties", "post", "random", "stream"}
+           "skip", "errors", "seeds", "doc", "outputs", "ties", "grad_distinct", "out_alias", "post", "random", "stream"}
 #: arg fields that name another argument (validated; strategies draw the named one first)
 REF_KEYS = ("of", "with", "chain", "for_dim", "start", "end", "near", "above")
 
@@ -206,6 +206,8 @@ class OpSpec:
     source: str
     outputs: tuple[OutputSpec, ...] = ()
     ties: str | None = None
+    grad_distinct: str | None = None  # reason: gradient checks draw well-separated values
+    out_alias: str | None = None  # reason: torch's values are undefined when out= is an input
     post: str | None = None
     random: RandomSpec | None = None
     stream: bool = False
@@ -392,6 +394,12 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
                 raise _fail(where, f"output {o['name']!r} refers to {ref!r}, not an argument ({names})")
         outputs.append(OutputSpec(o["name"], o.get("index_of"), o.get("dim")))
     ties = raw.get("ties")
+    grad_distinct = raw.get("grad_distinct")
+    out_alias = raw.get("out_alias")
+    if out_alias is not None and not (isinstance(out_alias, str) and out_alias and raw.get("out")):
+        raise _fail(where, "out_alias must be a reason (text), on an op with out = true")
+    if grad_distinct is not None and not (isinstance(grad_distinct, str) and grad_distinct):
+        raise _fail(where, "grad_distinct must be a reason (text)")
     if ties is not None and not (isinstance(ties, str) and ties and any(o.index_of for o in outputs)):
         raise _fail(where, "ties must be a reason (text) and needs an output with index_of")
     post = raw.get("post")
@@ -422,7 +430,7 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
         out=bool(raw.get("out", False)), differentiable=bool(raw.get("differentiable", False)),
         tolerance=_tol(where, raw.get("tolerance", {})), grad_tolerance=_tol(where, raw.get("grad_tolerance", {})),
         divergences=tuple(divs), skip=skip, errors=tuple(errors), seeds=tuple(raw.get("seeds", [])),
-        source=source, outputs=tuple(outputs), ties=ties, post=post, random=rnd, stream=bool(raw.get("stream")),
+        source=source, outputs=tuple(outputs), ties=ties, grad_distinct=grad_distinct, out_alias=out_alias, post=post, random=rnd, stream=bool(raw.get("stream")),
     )
 
 

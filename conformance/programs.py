@@ -816,7 +816,7 @@ def programs(draw, limits: Limits = Limits(), ops: tuple[str, ...] = OPS) -> Pro
     # Steps are drawn as a list is: a "one more?" flag before each further step (6 in 7 say yes), and
     # each step's choices right after its flag, so the shrinker can delete a step as one block.  All
     # choices are discrete (values come last, below), which keeps Hypothesis' choices unskewed.
-    more = st.sampled_from((False,) + (True,) * 6)
+    more = st.integers(0, 6).map(bool)
     # an op is the sum of two draws modulo the menu: flatter over the ops than one draw
     pick = st.tuples(st.integers(0, len(ops) - 1), st.integers(0, len(ops) - 1)).map(
         lambda ij: ops[(ij[0] + ij[1]) % len(ops)])

@@ -386,11 +386,11 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         if opname == "addbmm_" and input._shape != shape:
             # torch's addbmm_ expands self to the result, then resizes self to it (no in-place shape check)
             _expand_shape(input, shape)
-            from .copying import resize_
+            from .copying import resize_out
 
             with grad_mode.no_grad():
                 val = _addprod("addbmm", node, input, a, b, shape, prod_fn, grads_fn, beta, alpha, rdt, None, False)
-            resize_(input, shape)
+            resize_out(input, shape)
             M.write(input, val._array)
             return input
         if opname == "addr_" and input.dim() != 2:
@@ -403,9 +403,16 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         _expand_shape(input, shape)
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
         alpha, beta = int(alpha), int(beta)
-    # addr is a TensorIterator op: it casts into out; so does addbmm with no batches (a copy of beta * input)
-    if opname.rstrip("_") != "addr" and not (opname == "addbmm" and a._shape[0] == 0):
+    # addr is a TensorIterator op: it casts into out; addbmm with no batches copies beta * input into out
+    # (copy_ casts to any dtype)
+    no_batches = opname == "addbmm" and a._shape[0] == 0
+    if opname.rstrip("_") != "addr" and not no_batches:
         exact_out(out, rdt)
+    if no_batches and isinstance(out, Tensor) and beta != 0:  # torch: out.copy_(input), then out.mul_(beta)
+        sdt = D.result_type(out, beta)
+        if not D.can_cast(sdt, out._dtype):
+            raise RuntimeError(f"result type {D.type_name(sdt)} can't be cast to the desired output type "
+                               f"{D.type_name(out._dtype)}")
     xp = input._xp
     with M.errstate():
         p = prod_fn(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
@@ -418,7 +425,7 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
             arr = p + (c if beta == 1 else c * M.operand_array(beta, rdt, xp))
     arr = xp.broadcast_to(arr, shape).astype(rdt.np)
     if out is not None:
-        return M.write_out(out, arr, rdt, opname, [input, a, b])
+        return M.write_out(out, arr, rdt, opname, [input, a, b], any_cast=no_batches)
 
     def backward(grads, sa, sb):
         g = grads[0]
