@@ -155,8 +155,6 @@ def _declare(impl: str, feature_reasons: dict[str, str]) -> None:
 
 # Divergences of impl found by this module (torch 2.13.0); the lead fixes impl, then removes the line.
 _declare("impl", {
-    "write:resize_": "impl's resize_ does not bump _version (torch does), and grows NumPy-backed storage "
-                     "that torch refuses to resize (RuntimeError: not resizable)",
     "write_overlap": "index assignment into an expanded tensor: torch raises RuntimeError (internal overlap) "
                      "for e[...] = v, e[()] = v, e[None] = v, e[:] = v, e[:, 0] = v; impl writes. "
                      "e.copy_(e) and e[index_tensor] = v: torch writes, impl raises",

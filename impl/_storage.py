@@ -7,11 +7,12 @@ from . import _backend
 
 
 class Storage:
-    __slots__ = ("data", "device")
+    __slots__ = ("data", "device", "resizable")
 
-    def __init__(self, data: Any, device: Any):
+    def __init__(self, data: Any, device: Any, resizable: bool = True):
         self.data = data  # flat 1-D NumPy or CuPy array
         self.device = device
+        self.resizable = resizable  # False for memory borrowed from NumPy (from_numpy), like torch
 
 
 class UntypedStorage:

@@ -214,9 +214,9 @@ def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs:
                           "This behavior is deprecated, and in a future PyTorch release outputs will not be "
                           "resized unless they have zero elements. You can explicitly reuse an out tensor t by "
                           "resizing it, inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=3)
-        from .copying import resize_
+        from .copying import resize_out
 
-        resize_(out, shape)
+        resize_out(out, shape)
     else:
         check_writable(out)
     write(out, arr)

@@ -116,24 +116,41 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 
 @M.export("resize_", function=False)
 def resize_(self: Tensor, *sizes: Any) -> Tensor:
+    """Tensor.resize_: a shape change bumps the version (the same shape changes nothing, strides included)."""
+    if resize_out(self, *sizes):
+        self._bump()
+    return self
+
+
+def resize_out(self: Tensor, *sizes: Any) -> bool:
+    """Resize without a version bump (torch's resize_output for out= and in-place ops, whose write bumps it);
+    returns whether the shape changed.  NumPy-borrowed storage cannot grow: torch sets the new geometry,
+    then raises."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
     if self._requires_grad and grad_mode.is_grad_enabled():
         raise RuntimeError("cannot resize variables that require grad")
     if any(s < 0 for s in sizes):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(sizes)}: {list(sizes)}")
+    sizes = tuple(sizes)
+    if sizes == self._shape:
+        return False
+    from ..tensor import _set_geometry
+
     stride = geo.contiguous_strides(sizes)
-    need = self._offset + geo.prod(sizes)
+    n = geo.prod(sizes)
+    need = self._offset + n if n else 0
     data = self._storage.data
     if need > data.shape[0]:
+        if not self._storage.resizable:
+            _set_geometry(self, self._storage, sizes, stride, self._offset, self._dtype)
+            raise RuntimeError("Trying to resize storage that is not resizable")
         # Grow the storage in place (the Storage object is shared by every view, like torch's).
         new = self._xp.zeros(need, dtype=data.dtype)
         new[:data.shape[0]] = data
         self._storage.data = new
-    from ..tensor import _set_geometry
-
     _set_geometry(self, self._storage, sizes, stride, self._offset, self._dtype)
-    return self
+    return True
 
 
 @M.export("resize_as_", function=False)

@@ -181,7 +181,7 @@ def from_numpy(ndarray: Any) -> Tensor:
     flat = np.lib.stride_tricks.as_strided(ndarray, (extent,), (item,)) if extent else np.empty(0, ndarray.dtype)
     if not ndarray.flags.writeable:
         flat = flat.view()
-    t = Tensor._make(Storage(flat, as_device("cpu")), ndarray.shape, strides, 0, dt)
+    t = Tensor._make(Storage(flat, as_device("cpu"), resizable=False), ndarray.shape, strides, 0, dt)
     return t
 
 

@@ -689,9 +689,9 @@ def _factory(size: tuple, dtype: Any, device: Any, out: Any, requires_grad: bool
             raise RuntimeError(f"dtype {_SCALAR_NAME[D.to_dtype(dtype).name]} does not match dtype of out parameter "
                                f"({_SCALAR_NAME[out._dtype.name]})")
         if tuple(out._shape) != tuple(size):
-            from .copying import resize_
+            from .copying import resize_out
 
-            resize_(out, size)
+            resize_out(out, size)
         return out
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp, dev = _xp(device)
