@@ -78,13 +78,22 @@ def same_device(opname: str, *tensors: Any) -> Any:
 try:
     # NumPy keeps its floating-point error policy in a context variable; np.errstate() rebuilds that policy
     # object on every entry (~2 us, more than a tiny op's arithmetic). Setting the variable to one policy
-    # built once does the same thing for a tenth of the cost.
-    from numpy._core.umath import _extobj_contextvar as _EXTOBJ
+    # built once does the same thing for a tenth of the cost. Hot paths use the pair directly:
+    #     token = FP_POLICY.set(FP_IGNORE)
+    #     try: ... finally: FP_POLICY.reset(token)
+    from numpy._core.umath import _extobj_contextvar as FP_POLICY
 
     with np.errstate(all="ignore"):
-        _IGNORE = _EXTOBJ.get()
-except ImportError:  # pragma: no cover - a NumPy without that internal: the public, slower way
-    _EXTOBJ = None
+        FP_IGNORE = FP_POLICY.get()
+except ImportError:  # pragma: no cover - a NumPy without that internal: the same interface, public API
+    class _GlobalPolicy:
+        def set(self, _: Any) -> dict:
+            return np.seterr(all="ignore")
+
+        def reset(self, old: dict) -> None:
+            np.seterr(**old)
+
+    FP_POLICY, FP_IGNORE = _GlobalPolicy(), None
 
 
 class _Quiet:
@@ -93,15 +102,15 @@ class _Quiet:
     __slots__ = ("_token",)
 
     def __enter__(self) -> None:
-        self._token = _EXTOBJ.set(_IGNORE)
+        self._token = FP_POLICY.set(FP_IGNORE)
 
     def __exit__(self, *exc: Any) -> None:
-        _EXTOBJ.reset(self._token)
+        FP_POLICY.reset(self._token)
 
 
 def errstate() -> Any:
     # torch never warns on inf/nan arithmetic; NumPy would.
-    return _Quiet() if _EXTOBJ is not None else np.errstate(all="ignore")
+    return _Quiet()
 
 
 # ---- autograd recording --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import _geometry as geo, dtypes as D
+from .._backend import module_of
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
@@ -58,11 +59,17 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         raise RuntimeError(f"Found dtype {D.type_name(out._dtype)} but expected {D.type_name(rdt)}")
     if inplace:
         M.check_inplace_target(x, rdt, x._shape, ())
-    with M.errstate():
-        arr = op.fn(x._xp, M.operand_array(x, rdt, x._xp))
+    token = M.FP_POLICY.set(M.FP_IGNORE)  # (M.errstate() without a context object: every op runs this)
+    try:
+        xa = M.operand_array(x, rdt, None) if x._dtype is not rdt else x._array  # (a cast may overflow)
+        arr = op.fn(module_of(xa), xa)
+    finally:
+        M.FP_POLICY.reset(token)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [x])
     grad = op.grad
+    if not inplace and (grad is None or not M.needs_grad(x)):
+        return M.wrap(arr, rdt, x)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
         xs = saved[0] if op.saves == "x" else None
@@ -182,23 +189,31 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
         bb = None  # converted below, where a float overflowing float32 may not warn
     else:
         return None
-    with M.errstate():
+    aa = a._array
+    token = M.FP_POLICY.set(M.FP_IGNORE)  # (M.errstate() without a context object)
+    try:
         if bb is None:
             bb = dt.np.type(b)  # the same value as the general path's np.array(b).astype(dtype)
-        arr = op.fn(a._xp, a._array, bb)
+        arr = op.fn(module_of(aa), aa, bb)
+    finally:
+        M.FP_POLICY.reset(token)
     return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a
 
 
 def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False,
             alpha: Any = None) -> Tensor:
-    fast = _fast_binary(op, a, b) if out is None and not inplace and alpha is None else None
+    fast = _fast_binary(op, a, b) if out is None and alpha is None else None
     if fast is not None:
         arr, rdt, like = fast
+        if inplace:  # the target checks (nothing is written yet); arr's shape is the broadcast shape
+            M.check_inplace_target(a, rdt, arr.shape, (b,))
     else:
         arr, rdt, like = _binary_general(op, a, b, out, inplace, alpha)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [a, b])
     grad = op.grad
+    if not inplace and (grad is None or not M.needs_grad(a, b)):
+        return M.wrap(arr, rdt, like)  # nothing to record: skip building the backward
     keep_a = keep_b = keep_scalar = False
     if grad is not None and M.needs_grad(a, b):
         wanted = ("a" if a._requires_grad else "") + ("b" if isinstance(b, Tensor) and b._requires_grad else "")
@@ -393,7 +408,8 @@ def pow_(self: Tensor, exponent: Any) -> Tensor:
     return _pow(self, exponent, inplace=True)
 
 
-def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
+def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
+    """Every check and promotion rule of pow; (result array, result dtype, node name, device tensor)."""
     if not isinstance(a, Tensor):  # scalar ** tensor
         M.check_scalar(a, "pow")
         node = "PowBackward2"
@@ -413,8 +429,30 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
     xp = like._xp
     with M.errstate():
         arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
+    return arr, rdt, node, t
+
+
+_POW_FAST = frozenset((D.float32, D.float64))
+
+
+def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
+    if (out is None and not inplace and isinstance(a, Tensor) and a._dtype in _POW_FAST
+            and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT))):
+        # fast path: a float tensor to a Python number's power (x.pow(2)): the result dtype is the tensor's
+        # and none of _pow_general's checks can fail
+        node, t, rdt = "PowBackward0", a, a._dtype
+        aa = a._array
+        token = M.FP_POLICY.set(M.FP_IGNORE)
+        try:
+            arr = module_of(aa).power(aa, rdt.np.type(b))  # what _power does for floats
+        finally:
+            M.FP_POLICY.reset(token)
+    else:
+        arr, rdt, node, t = _pow_general(a, b, out, inplace)
     if out is not None:
         return M.write_out(out, arr, rdt, "pow", [a, b])
+    if not inplace and not M.needs_grad(a, b):
+        return M.wrap(arr, rdt, t)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
         it = iter(saved)

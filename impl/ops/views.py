@@ -28,6 +28,11 @@ def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: 
 def _sizes(args: Sequence[Any]) -> tuple:
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
+    for a in args:  # fast path: plain ints (bool is a subclass of int, so exact types are checked)
+        if type(a) is not int:
+            break
+    else:
+        return tuple(args)
     for a in args:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"view(): argument 'size' must be tuple of ints, but found element of type "
@@ -38,7 +43,10 @@ def _sizes(args: Sequence[Any]) -> tuple:
 @M.export(function=False)
 def view(self: Tensor, *shape: Any) -> Tensor:
     shape = geo.infer_size(_sizes(shape), self.numel())
-    stride = geo.view_strides(self._shape, self._stride, shape)
+    if self._stride == geo.contiguous_strides(self._shape):
+        stride = geo.contiguous_strides(shape)  # what view_strides computes for a contiguous input
+    else:
+        stride = geo.view_strides(self._shape, self._stride, shape)
     if stride is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
