@@ -678,7 +678,7 @@ def _index_tensor(draw, spec, ex, prof, mode, invalid):
     if spec.get("for_dim"):
         d = ex.jax_value(spec.get("for_dim"))
         d = ex.values[spec.get("for_dim")] if d is None else d
-        dim = _norm_dim(d, max(len(shape), 1))
+        dim = _norm_dim(d, max(len(shape), 1)) if isinstance(d, int) else -1
         if not 0 <= dim < max(len(shape), 1):
             dim = None  # the dim itself was drawn invalid (errors check): any index will do
     if dim is None and how in ("gather", "scatter"):

@@ -134,6 +134,7 @@ def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
 @M.export(method=False)
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
+    A.check_dtype(dtype, "tensor")
     if dtype is not None and isinstance(data, (list, tuple)):
         _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
     arr, dt = _infer(data)
@@ -358,6 +359,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
 @M.export(method=False)
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, out: Any = None) -> Tensor:
+    A.check_int(steps, "linspace", "steps")
     if out is not None:
         return _into_out(out, "linspace", lambda dt: linspace(start, end, steps, dtype=dt, device=out.device), dtype)
     if steps < 0:
@@ -385,6 +387,7 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
 @M.export(method=False)
 def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any = None, device: Any = None,
              requires_grad: bool = False, out: Any = None) -> Tensor:
+    A.check_int(steps, "logspace", "steps")
     if out is not None:
         return _into_out(out, "logspace", lambda dt: logspace(start, end, steps, base, dtype=dt, device=out.device),
                          dtype)

@@ -44,6 +44,7 @@ from .._types import as_device
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 from .creation import _finish, _size, _xp
 
 f16, f32, f64 = np.float16, np.float32, np.float64
@@ -491,7 +492,8 @@ def _check_float_dtype(dt: D.dtype, kernel: str) -> None:
 
 @M.export("uniform_", function=False)
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None, **kw: Any) -> Tensor:
-    a, b = float(kw.pop("from", a)), float(kw.pop("to", b))
+    a, b = kw.pop("from", a), kw.pop("to", b)
+    a, b = float(A.check_number(a, "uniform_", "from")), float(A.check_number(b, "uniform_", "to"))
     dt = self._dtype
     _check_float_dtype(dt, "check_uniform_bounds")
     lo, hi = _float_limits(dt)
@@ -785,6 +787,10 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
            dtype: Any = None, layout: Any = None, device: Any = None, pin_memory: bool = False,
            requires_grad: bool = False) -> Tensor:
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt:
+        A.check_number(mean, "normal", "mean")
+    if not st:
+        A.check_number(std, "normal", "std")
     if not mt and not st:
         if size is None:
             raise TypeError(f"normal() received an invalid combination of arguments - got ({type(mean).__name__}, "

@@ -54,6 +54,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 @M.export()
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
     M.check_tensor(input, "mean")
+    A.check_dims(dim, "mean")
     rdt = D.to_dtype(dtype) if dtype is not None else input._dtype
     if not rdt.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -285,6 +286,8 @@ def _var_args(kind: str, dim: Any, unbiased: Any, keepdim: Any, correction: Any)
 
 def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, correction: Any, out: Any) -> Tensor:
     M.check_tensor(input, kind)
+    if not isinstance(dim, bool):  # std(x, True) is the (input, unbiased) overload
+        A.check_dims(dim, kind)
     if out is not None and dim is None and correction is None and unbiased is not None:
         # only torch's (input, unbiased) overload matches, and it has no out=
         raise TypeError(f"{kind}() received an invalid combination of arguments - got (Tensor, out=Tensor, "
