@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from .. import _geometry as geo
+from ..tensor import Tensor
 from . import grad_mode
 from .graph import AccumulateGrad, Node, edge
 
@@ -18,7 +20,6 @@ def _as_seq(x: Any) -> list:
 
 
 def _root_grads(tensors: Sequence[Any], grads: Sequence[Any], create_graph: bool) -> list:
-    from ..tensor import Tensor
     from ..ops import creation
 
     out = []
@@ -155,7 +156,7 @@ def _conform(g: Any, meta: Any, node: Node) -> Any:
 
 def _accumulate(t: Any, g: Any, create_graph: bool) -> None:
     if t._grad is None:
-        t._grad = g if create_graph else g.detach().clone()
+        t._grad = g if create_graph else _detached_copy(g)
     elif create_graph:
         t._grad = t._grad + g
     else:
@@ -206,3 +207,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+def _detached_copy(g: Any) -> Any:
+    """g.detach().clone(): for a contiguous g (the usual gradient) a plain array copy is that clone, without
+    the two ops' bookkeeping (clone's stride inference gives a contiguous input's strides back)."""
+    if g._stride == geo.contiguous_strides(g._shape):
+        return Tensor._wrap(g._array.copy(), g._dtype, g._storage.device)
+    return g.detach().clone()

@@ -32,8 +32,12 @@ def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any)
         # mm/bmm/dot/mv never cast into out (each with its own message in torch)
         raise RuntimeError(f"Expected out tensor to have dtype {_out_name(a._dtype)}, but got "
                            f"{_out_name(out._dtype)} instead")
-    with M.errstate():
-        arr = fn(a._array, b._array)
+    aa, ba = a._array, b._array
+    token = M.FP_POLICY.set(M.FP_IGNORE)  # (M.errstate() without a context object)
+    try:
+        arr = fn(aa, ba)
+    finally:
+        M.FP_POLICY.reset(token)
     if out is not None:
         return M.write_out(out, arr, a._dtype, name, [a, b])
     return M.record(M.wrap(arr, a._dtype, a), node, [a, b], backward, [a, b])

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as D
+from .._backend import module_of
 from ..tensor import Tensor
 from . import _machinery as M
 from . import _args as A
@@ -43,11 +44,12 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             arr = arr.astype(rdt.np)
     else:
         arr = a.astype(rdt.np)  # a copy: the result must not share the input's memory
+    arr = module_of(a).asarray(arr)  # a full reduction gives a NumPy scalar
     if out is not None:
-        return M.write_out(out, input._xp.asarray(arr), rdt, "sum", [input])
+        return M.write_out(out, arr, rdt, "sum", [input])
     in_shape = input._shape
     name = "SumBackward0" if dim is None else "SumBackward1"
-    return M.record(M.wrap(input._xp.asarray(arr), rdt, input), name, [input],
+    return M.record(M.wrap(arr, rdt, input), name, [input],
                     lambda g, *s: (_grad_expand(g[0], in_shape, dims, keepdim),))
 
 
