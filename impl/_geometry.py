@@ -136,6 +136,8 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
 
 def has_internal_overlap(shape: Sequence[int], strides: Sequence[int]) -> bool:
     """True when two elements share a memory location (an expanded dim): writes are then ambiguous."""
+    if 0 not in strides:  # the usual case, decided without a pass over the shape
+        return False
     if prod(shape) == 0:
         return False
     return any(st == 0 and sz > 1 for sz, st in zip(shape, strides))

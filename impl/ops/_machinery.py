@@ -161,11 +161,13 @@ def check_inplace_target(target: Tensor, result_dtype: D.dtype, result_shape: tu
     if not D.can_cast(result_dtype, target._dtype):
         raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
                            f"{D.type_name(target._dtype)}")
-    if geo.broadcast_shapes(result_shape, target._shape) != target._shape:
+    if result_shape != target._shape and geo.broadcast_shapes(result_shape, target._shape) != target._shape:
         raise RuntimeError(f"output with shape {list(target._shape)} doesn't match the broadcast shape "
                            f"{list(geo.broadcast_shapes(result_shape, target._shape))}")
     if not allow_overlap:
         check_writable(target)
+    for o in others:
+        check_no_partial_overlap(target, o)
     if grad_mode.is_grad_enabled() and target._requires_grad:
         if target._grad_fn is None and target._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -178,6 +180,42 @@ def check_writable(target: Tensor) -> None:
     if geo.has_internal_overlap(target._shape, target._stride):
         raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                            "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def overlap_status(a: Tensor, b: Tensor) -> str:
+    """torch's get_overlap_status: "full" (same memory, same strides), "partial", "no", or "too_hard" (a
+    tensor that is not non-overlapping-and-dense is not analysed)."""
+    if a is b:
+        return "full"
+    if a._storage is not b._storage:
+        return "no"
+    n, m = geo.prod(a._shape), geo.prod(b._shape)
+    if not n or not m:
+        return "no"
+    if not (geo.is_non_overlapping_and_dense(a._shape, a._stride)
+            and geo.is_non_overlapping_and_dense(b._shape, b._stride)):
+        return "too_hard"
+    a0, b0 = a._offset, b._offset
+    if a0 == b0 and n == m:
+        return "full" if a._stride == b._stride else "partial"
+    return "partial" if a0 < b0 + m and b0 < a0 + n else "no"
+
+
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
+
+
+def check_no_partial_overlap(out: Tensor, inp: Any) -> None:
+    """torch's assert_no_partial_overlap (TensorIterator, copy_): an input that shares only part of the
+    written-to memory, or the same memory with other strides, is refused."""
+    if isinstance(inp, Tensor) and inp._storage is out._storage and overlap_status(out, inp) == "partial":
+        raise RuntimeError(_OVERLAP)
+
+
+def check_no_overlap(out: Tensor, inp: Any) -> None:
+    """torch's assert_no_overlap (index_put_): any shared memory is refused."""
+    if isinstance(inp, Tensor) and inp._storage is out._storage and overlap_status(out, inp) in ("partial", "full"):
+        raise RuntimeError(_OVERLAP)
 
 
 def write(target: Tensor, arr: Any) -> None:
