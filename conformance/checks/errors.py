@@ -69,6 +69,8 @@ def run_errors(ctx: Ctx, ex: Example) -> None:
     for n, before in fi["before"].items():
         if isinstance(ft["after"][n], _Unreadable):
             continue  # torch itself leaves this input broken: nothing to hold the library to
+        if mismatch(ft["before"][n], ft["after"][n], path=f"input {n}") or ft["versions"][n] != ft["versions_after"][n]:
+            continue  # torch itself writes into it before raising (addbmm_ resizes an empty input first)
         if isinstance(fi["after"][n], _Unreadable):
             raise Mismatch(f"the failed call left input {n!r} unreadable (torch leaves it intact)",
                            {"impl": fi["after"][n].message})
