@@ -243,14 +243,20 @@ def rebase_history(target: Tensor, name: str, others: Sequence[Any], backward: C
     copy_slices(base, target, other_ts, backward, saved)
 
 
-def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs: Sequence[Any]) -> Tensor:
-    """out=: resize like torch (with its warning) when the shape differs, cast-check, then write."""
+def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs: Sequence[Any],
+              any_cast: bool = False) -> Tensor:
+    """out=: resize like torch (with its warning) when the shape differs, cast-check, then write.
+    any_cast: the op ends in a copy_ into out (which casts to any dtype), not a TensorIterator write."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{opname}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t._requires_grad for t in (*inputs, out)):
         raise RuntimeError(f"{opname}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    if not D.can_cast(result_dtype, out._dtype):
+    # memory overlap is checked first, on out as it is (before any resize), like TensorIterator's build
+    check_writable(out)
+    for t in inputs:
+        check_no_partial_overlap(out, t)
+    if not any_cast and not D.can_cast(result_dtype, out._dtype):
         raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
                            f"{D.type_name(out._dtype)}")
     shape = tuple(arr.shape)
@@ -264,8 +270,6 @@ def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs:
         from .copying import resize_out
 
         resize_out(out, shape)
-    else:
-        check_writable(out)
     write(out, arr)
     return out
 

@@ -67,11 +67,19 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     if geo_shape != self._shape:
         raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast shape "
                            f"{list(geo_shape)}")
-    M.check_inplace_target(self, self._dtype, src._shape, (src,))
-    arr = _transfer(src._array, self._xp)
-    if self._storage is src._storage:
-        arr = arr.copy()  # overlapping copy: read everything before writing
-    M.write(self, arr)
+    # torch returns early (no overlap checks, nothing written; the version still bumps) when src is self or
+    # the very same memory seen the same way
+    same = src is self or (src._storage is self._storage and src._offset == self._offset
+                           and src._stride == self._stride and src._shape == self._shape
+                           and src._dtype is self._dtype)
+    M.check_inplace_target(self, self._dtype, src._shape, () if same else (src,), allow_overlap=same)
+    if same:
+        self._bump()
+    else:
+        arr = _transfer(src._array, self._xp)
+        if self._storage is src._storage:
+            arr = arr.copy()  # overlapping copy: read everything before writing
+        M.write(self, arr)
     # torch's CopyBackwards: a zero gradient for the overwritten self (linked to its history), g for src
     M.rebase_history(self, "CopyBackwards", (src,), lambda g, *s: (_zeros_like(g[0]), g[0]))
     return self

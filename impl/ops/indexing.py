@@ -5,7 +5,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes as D
+import warnings
+
+from .. import _backend, _geometry as geo, dtypes as D
 from ..tensor import Tensor
 from . import _machinery as M
 from . import views as V
@@ -144,6 +146,7 @@ def _index_grad(g: Tensor, in_shape: tuple, np_idx: tuple) -> Tensor:
 
 
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
+    idx = tuple(_int_like(i) for i in idx) if isinstance(idx, tuple) else _int_like(idx)
     items = _as_tuple(idx)
     for i in items:
         _check_item(i)
@@ -214,18 +217,44 @@ def _copy_to(dst: Tensor, src: Tensor) -> None:
 
 
 def _index_put(self: Tensor, idx: Any, value: Any) -> None:
+    """torch's index_put_ as setitem calls it: expanded targets only warn; a Python number becomes a tensor
+    of self's dtype; one bool mask with a one-element CPU value is a masked fill (any dtype, no overlap
+    check); otherwise the value may not share memory with self, its leading 1-dims are viewed away, it must
+    expand to the indexed shape and have self's dtype."""
     np_idx = _np_index(self, idx)
-    M.check_inplace_target(self, self._dtype, (), ())
-    region_shape = _checked(lambda: self._array[np_idx]).shape
-    v = value._array if isinstance(value, Tensor) else np.array(value)
-    try:
-        np.broadcast_shapes(np.shape(v), region_shape)
-    except ValueError:
-        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to "
-                           f"indexing result of shape {list(region_shape)}") from None
-    self._array[np_idx] = v.astype(self._dtype.np) if hasattr(v, "astype") else v
-    self._bump()
+    M.check_inplace_target(self, self._dtype, (), (), allow_overlap=True)
+    if geo.has_internal_overlap(self._shape, self._stride):
+        warnings.warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
+                      "performing this operation. This also applies to advanced indexing e.g. tensor[indices] = "
+                      "tensor", UserWarning, stacklevel=3)
     vt = value if isinstance(value, Tensor) else None
+    if vt is None:
+        value = _scalar_value(value, self)
+    tensors = [i for i in _as_tuple(idx) if isinstance(i, (Tensor, list, np.ndarray, bool))]
+    masked = (value.numel() == 1 and value.device.type == "cpu" and len(tensors) == 1
+              and isinstance(tensors[0], Tensor) and tensors[0]._dtype in (D.bool_, D.uint8))
+    region_shape = _checked(lambda: self._array[np_idx]).shape
+    if not masked:
+        M.check_no_overlap(self, value)
+        lead = 0
+        while lead < value.dim() and value._shape[lead] == 1:
+            lead += 1
+        if lead:
+            value = value.view(value._shape[lead:])
+            vt = value if vt is not None else None
+        vs = value._shape
+        if len(vs) > len(region_shape) or any(s != 1 and s != r for s, r in zip(vs[::-1], region_shape[::-1])):
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(vs)} cannot be broadcast to indexing "
+                               f"result of shape {list(region_shape)}")
+        if value._dtype is not self._dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{D.type_name(self._dtype)} for the destination and {D.type_name(value._dtype)} "
+                               "for the source.")
+    v = _backend.to_numpy(value._array) if self._xp is np else self._xp.asarray(value._array)
+    if masked:
+        v = v.reshape(())  # masked_fill_(mask, value.item())
+    self._array[np_idx] = v.astype(self._dtype.np)
+    self._bump()
 
     def backward(grads, *s):
         g = grads[0]
