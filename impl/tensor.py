@@ -19,7 +19,7 @@ _new = object.__new__
 
 
 class Tensor:
-    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_vc", "_arr",
+    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_vc", "_arr", "_arr_of",
                  "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_base", "_retains_grad",
                  "_accumulate", "_is_param", "_bgf", "__weakref__", "__dict__")
 
@@ -51,6 +51,7 @@ class Tensor:
         t._dtype = dtype
         t._vc = vc if vc is not None else VersionCounter()
         t._arr = None
+        t._arr_of = None  # the storage array _arr was built on (resize_ can replace it: then _arr is stale)
         t._requires_grad = False
         t._grad_fn = None
         t._output_nr = 0
@@ -77,6 +78,7 @@ class Tensor:
             shape = arr.shape
             t = cls._make(Storage(arr.reshape(-1), dev or CPU), shape, geo.contiguous_strides(shape), 0, dtype)
             t._arr = arr
+            t._arr_of = t._storage.data
             return t
         xp = _backend.module_of(arr)
         dtype = dtype or D.from_numpy_dtype(arr.dtype)
@@ -90,6 +92,7 @@ class Tensor:
         dev = dev or (CPU if xp is np else as_device("cuda"))
         t = cls._make(Storage(flat, dev), arr.shape, geo.contiguous_strides(arr.shape), 0, dtype)
         t._arr = arr
+        t._arr_of = t._storage.data
         return t
 
     # ---- the array view -----------------------------------------------------------------------
@@ -97,8 +100,10 @@ class Tensor:
     def _array(self) -> Any:
         """An ndarray sharing this tensor's memory with its exact geometry (cached; geometry is fixed)."""
         a = self._arr
-        if a is None:
-            a = self._arr = _backend.strided_view(self._storage.data, self._shape, self._stride, self._offset)
+        data = self._storage.data
+        if a is None or self._arr_of is not data:  # (a view of storage that resize_ has since grown: rebuild)
+            a = self._arr = _backend.strided_view(data, self._shape, self._stride, self._offset)
+            self._arr_of = data
         return a
 
     @property
