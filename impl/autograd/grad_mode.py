@@ -36,11 +36,12 @@ class _GradMode:
         pass
 
     def __enter__(self) -> None:
-        self._prev = is_grad_enabled()
-        _set(self._flag)
+        # the thread-local read and written directly: the engine and optimizers enter these on every step
+        self._prev = _state.enabled
+        _state.enabled = self._flag
 
     def __exit__(self, *exc: Any) -> None:
-        _set(self._prev)
+        _state.enabled = self._prev
 
     def __call__(self, fn: Callable) -> Callable:
         flag = self._flag
