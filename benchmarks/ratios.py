@@ -2,7 +2,10 @@
 NumPy's, per workload. Prints Markdown (for the README) and, with --html, writes a self-contained page
 with a bar chart of the impl/torch ratios (inline SVG, no network).
 
-    .venv/bin/python benchmarks/ratios.py reports/bench.json [--html reports/bench.html]
+    .venv/bin/python benchmarks/ratios.py reports/bench.json [--html reports/bench.html] [--before OLD.json]
+
+--before adds the impl/torch and impl/NumPy ratios of an earlier run (another checkout of impl, measured
+the same way) as columns, so a change is judged by ratios taken under the same conditions.
 """
 from __future__ import annotations
 
@@ -31,14 +34,26 @@ def _fmt_time(s: float) -> str:
     return f"{s * 1e9:.3g} ns"
 
 
-def table(groups: dict) -> str:
-    rows = ["| workload | impl | torch | NumPy | JAX | impl / torch | impl / NumPy |", "|---|---|---|---|---|---|---|"]
+def _ratio(t: dict, over: str) -> str:
+    return f"{t['impl'] / t[over]:.2f}x" if "impl" in t and over in t else "–"
+
+
+def table(groups: dict, before: dict | None = None) -> str:
+    head = "| workload | impl | torch | NumPy | JAX | impl / torch | impl / NumPy |"
+    rule = "|---|---|---|---|---|---|---|"
+    if before is not None:
+        head += " impl / torch before | impl / NumPy before |"
+        rule += "---|---|"
+    rows = [head, rule]
     for g in sorted(groups):
         t = groups[g]
         cell = lambda fw: _fmt_time(t[fw]) if fw in t else "–"  # noqa: E731
-        r_t = f"{t['impl'] / t['torch']:.2f}x" if "impl" in t and "torch" in t else "–"
-        r_n = f"{t['impl'] / t['numpy']:.2f}x" if "impl" in t and "numpy" in t else "–"
-        rows.append(f"| {g} | {cell('impl')} | {cell('torch')} | {cell('numpy')} | {cell('jax')} | {r_t} | {r_n} |")
+        row = f"| {g} | {cell('impl')} | {cell('torch')} | {cell('numpy')} | {cell('jax')} | {_ratio(t, 'torch')} | " \
+              f"{_ratio(t, 'numpy')} |"
+        if before is not None:
+            b = before.get(g, {})
+            row += f" {_ratio(b, 'torch')} | {_ratio(b, 'numpy')} |"
+        rows.append(row)
     return "\n".join(rows)
 
 
@@ -69,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("json")
     p.add_argument("--html", help="also write a page with the table and the chart")
+    p.add_argument("--before", help="an earlier run's JSON: its ratios become extra columns")
     args = p.parse_args(argv)
     groups = load(args.json)
-    md = table(groups)
+    md = table(groups, load(args.before) if args.before else None)
     print(md)
     if args.html:
         rows = "".join(
