@@ -476,11 +476,6 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
 
 # ---- operators -----------------------------------------------------------------------------------
 
-def _reflected(name: str) -> Callable:
-    f = M.FUNCTIONS[name]
-    return lambda self, other: f(self, other)
-
-
 # A Python scalar on the left keeps its weak (wrapped-number) promotion, so these are swapped binaries.
 RSUB = Binary("rsub", lambda xp, a, b: b - a, lambda g, a, b, y, al: (-g * al, g), "RsubBackward1", saves="")
 
@@ -505,9 +500,10 @@ M.export("logical_not")(lambda input: M.wrap(~(input._array.astype(bool)), D.boo
 
 
 OPERATORS = {
-    "__add__": M.FUNCTIONS["add"], "__radd__": _reflected("add"),
+    # add and mul commute: scalar + t is add(t, scalar) itself, without a reflecting wrapper's extra call
+    "__add__": M.FUNCTIONS["add"], "__radd__": M.FUNCTIONS["add"],
     "__sub__": M.FUNCTIONS["sub"], "__rsub__": _rsub,
-    "__mul__": M.FUNCTIONS["mul"], "__rmul__": _reflected("mul"),
+    "__mul__": M.FUNCTIONS["mul"], "__rmul__": M.FUNCTIONS["mul"],
     "__truediv__": M.FUNCTIONS["div"], "__rtruediv__": _rtruediv,
     "__pow__": pow, "__rpow__": lambda self, other: pow(other, self),
     "__neg__": M.FUNCTIONS["neg"], "__abs__": M.FUNCTIONS["abs"],
