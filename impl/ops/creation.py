@@ -392,7 +392,31 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
         return _into_out(out, "logspace", lambda dt: logspace(start, end, steps, base, dtype=dt, device=out.device),
                          dtype)
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp, dev = _xp(device)
+    if dt.category == 1 and steps >= 1:
+        return _finish(xp.asarray(_int_logspace(start, end, steps, base, dt)), dt, dev, requires_grad)
+    if dt is D.bool_ and steps >= 2:
+        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
     lin = linspace(start, end, steps, dtype=D.float64)
     arr = np.power(np.float64(base), _backend.to_numpy(lin._array))
-    xp, dev = _xp(device)
     return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+
+
+def _int_logspace(start: Any, end: Any, steps: int, base: float, dt: D.dtype) -> np.ndarray:
+    """torch's integer logspace kernel: start/end converted to the dtype (range-checked, truncated), the base
+    as a float32, base ** (start + step * i) from each end (halfway like linspace), each power converted
+    to the dtype as C converts a double (out of range or nan: INT_MIN, small types through int32).  One
+    step is a fill_ of base ** start."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    with np.errstate(all="ignore"):
+        if steps == 1:
+            val = float(base) ** float(start) if float(base) >= 0 or float(start).is_integer() else float("nan")
+            _check_range([val], dt, f"{dt.name}_t")
+            return np.array([int(val)]).astype(dt.np)
+        _check_range([start, end], dt, f"{dt.name}_t")
+        s, e = (int(np.array(int(v)).astype(dt.np)) for v in (start, end))
+        step = (e - s) / (steps - 1)
+        i = np.arange(steps)
+        expo = np.where(i < steps // 2, s + step * i, e - step * (steps - i - 1))
+        vals = np.power(np.float64(np.float32(base)), expo)
+        return vals.astype(np.int64) if dt is D.int64 else vals.astype(np.int32).astype(dt.np)

@@ -52,6 +52,8 @@ def _unary_dtype(op: Unary, x: Tensor) -> D.dtype:
 def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
     M.check_tensor(x, op.name)
     if op.no_bool and x._dtype is D.bool_:
+        if inplace:  # TensorIterator refuses an overlapping target before the kernel rejects the dtype
+            M.check_writable(x)
         raise op.no_bool_exc(op.no_bool)
     rdt = _unary_dtype(op, x)
     if out is not None and op.dtype_rule == "same" and isinstance(out, Tensor) and out._dtype is not rdt:

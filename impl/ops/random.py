@@ -34,6 +34,7 @@ are tested on CPU arrays).
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
@@ -756,7 +757,9 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None, gen
         raise TypeError("randint() missing required argument 'high'")
     low = 0 if low is None else _int_arg(low, "randint", "low")
     high = _int_arg(high, "randint", "high")
-    t = _factory(_size((size,), "randint"), dtype if dtype is not None else D.int64, device, out, requires_grad)
+    # int64 unless dtype= says otherwise; with out= and no dtype=, out's dtype (any) is used
+    dtype = dtype if dtype is not None or out is not None else D.int64
+    t = _factory(_size((size,), "randint"), dtype, device, out, requires_grad)
     return _done(random_(t, low, high, generator=generator), requires_grad)
 
 
@@ -764,7 +767,8 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None, gen
 def randperm(n: int, *, generator: Any = None, out: Any = None, dtype: Any = None, layout: Any = None,
              device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     n = _int_arg(n, "randperm", "n")
-    t = _factory(_size((n,), "randperm"), dtype if dtype is not None else D.int64, device, out, requires_grad)
+    dtype = dtype if dtype is not None or out is not None else D.int64  # with out=: out's dtype, like torch
+    t = _factory(_size((n,), "randperm"), dtype, device, out, requires_grad)
     dt = t._dtype
     if dt is D.bool_:
         raise _not_implemented("randperm", dt)
@@ -810,7 +814,26 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
         std = float(std)
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {_g(std)}")
-        res = _contig_like(mean)
+        # torch's normal(Tensor mean, float std, out=) sizes out as broadcast(mean, out): out's own shape counts
+        shape = geo.broadcast_shapes(mean._shape, out._shape) if isinstance(out, Tensor) else mean._shape
+    else:
+        shape = std._shape if not mt else geo.broadcast_shapes(mean._shape, std._shape)
+    if isinstance(out, Tensor) and not out._dtype.is_floating_point and geo.prod(shape):
+        # torch resizes out, then draws into it: the normal kernel rejects its dtype (an empty out is never
+        # drawn into: adding mean then fails the cast check, in write_out)
+        if out._shape != shape:
+            if out.numel():
+                warnings.warn(f"An output with one or more elements was resized since it had shape "
+                              f"{list(out._shape)}, which does not match the required output shape {list(shape)}. "
+                              "This behavior is deprecated, and in a future PyTorch release outputs will not be "
+                              "resized unless they have zero elements. You can explicitly reuse an out tensor t by "
+                              "resizing it, inplace, to zero elements with t.resize_(0).", UserWarning, stacklevel=2)
+            from .copying import resize_out
+
+            resize_out(out, shape)
+        raise _not_implemented("normal_kernel_cpu", out._dtype)
+    if mt and not st:
+        res = _contig_like(mean) if shape == mean._shape else _factory(shape, mean._dtype, mean.device, None, False)
         with grad_mode.no_grad():
             normal_(res, 0.0, std, generator=generator)
             arr = res._array + mean.detach()._array

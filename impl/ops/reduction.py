@@ -151,7 +151,24 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         _int_dim(dim, "prod")
     rdt = _sum_dtype(input, dtype)
     xp = input._xp
-    a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
+    if isinstance(out, Tensor) and dim is not None:
+        # torch computes in out's dtype (the input cast to it first); a dtype= must then equal out's
+        if dtype is not None:
+            exact_out(out, rdt)
+        rdt = out._dtype
+        if out._storage is input._storage:
+            # torch's reduction resizes out and fills it with the identity before it reads the input: where
+            # out is (part of) the input, the input then reads 1s
+            d = geo.wrap_dim(dim, input.dim())
+            shape = _reduce_shape(input._shape, (d,), keepdim) if input.dim() else ()
+            M.write_out(out, xp.ones(shape, dtype=rdt.np), rdt, "prod", [])
+            a = input._array.astype(rdt.np)
+            a = a.astype(np.float32) if rdt is D.float16 else a
+            arr = a.prod(axis=d, keepdims=keepdim) if input.dim() else a
+            out._array[...] = xp.asarray(arr).astype(rdt.np)
+            return out
+    a = input._array if input._dtype is rdt else input._array.astype(rdt.np)
+    a = a.astype(np.float32) if rdt is D.float16 else a
     if dim is None:
         arr = a.prod() if input.dim() else a
         d = None
