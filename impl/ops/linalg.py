@@ -731,6 +731,15 @@ def _singular_error(a: Any, opname: str) -> "LinAlgError | None":
     return None
 
 
+def _huge(inv: Any, a: Any) -> bool:
+    """|A| |A^-1| beyond 1/eps: a condition number that only a (numerically) singular A has."""
+    if inv.size == 0:
+        return False
+    eps = float(np.finfo(a.dtype).eps) if np.issubdtype(a.dtype, np.floating) else float(np.finfo(np.float64).eps)
+    with M.errstate():
+        return bool(float(abs(inv).max()) * float(abs(a).max()) * eps >= 1.0)
+
+
 def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
     _square_check(A, opname)
     exact_out(out, A._dtype)
@@ -740,8 +749,10 @@ def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
             arr = xp.linalg.inv(A._array)
     except np.linalg.LinAlgError:
         arr = None
-    if arr is None or not bool(xp.isfinite(arr).all()):
-        # NumPy raises on an exact zero pivot; other backends return inf/nan: decide the same way for both
+    if arr is None or not bool(xp.isfinite(arr).all()) or _huge(arr, A._array):
+        # NumPy raises on an exact zero pivot; other backends return inf/nan; LAPACK's float32 kernel may
+        # round an exact zero pivot to a tiny one and return a 1e16-sized "inverse" where torch's finds
+        # the zero: decide the same way for all, with an LU of our own
         err = _singular_error(A._array, opname)
         if err is not None:
             raise err
