@@ -38,13 +38,15 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     a = input._array
     # half precision accumulates in float32, like torch
     acc = np.float32 if rdt is D.float16 else rdt.np
+    xp = module_of(a)
     if input._shape:
-        arr = a.sum(axis=dims, keepdims=keepdim, dtype=acc)
+        # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper around it
+        arr = (np.add.reduce if xp is np else xp.sum)(a, axis=dims, dtype=acc, keepdims=keepdim)
         if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
             arr = arr.astype(rdt.np)
     else:
         arr = a.astype(rdt.np)  # a copy: the result must not share the input's memory
-    arr = module_of(a).asarray(arr)  # a full reduction gives a NumPy scalar
+    arr = xp.asarray(arr)  # a full reduction gives a NumPy scalar
     if out is not None:
         return M.write_out(out, arr, rdt, "sum", [input])
     in_shape = input._shape
