@@ -177,6 +177,8 @@ def stride_order(shape: Sequence[int], stride: Sequence[int]) -> list:
 
 
 def is_non_overlapping_and_dense(shape: Sequence[int], stride: Sequence[int]) -> bool:
+    if prod(shape) == 0:
+        return True  # torch: an empty tensor is contiguous, hence non-overlapping and dense (clone keeps its strides)
     dims = sorted((d for d in range(len(shape)) if shape[d] >= 2), key=lambda d: stride[d])
     need = 1
     for d in dims:

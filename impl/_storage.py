@@ -24,6 +24,8 @@ class UntypedStorage:
         self._s = s
 
     def data_ptr(self) -> int:
+        if not self._s.data.nbytes:
+            return 0  # torch: an empty storage has no data pointer
         return _backend.data_ptr(self._s.data)
 
     def nbytes(self) -> int:

@@ -161,6 +161,8 @@ class Tensor:
         return geo.is_contiguous(self._shape, self._stride)
 
     def data_ptr(self) -> int:
+        if not geo.prod(self._shape):
+            return 0  # torch: an empty tensor has no data pointer
         return _backend.data_ptr(self._storage.data) + self._offset * self._dtype.itemsize
 
     def untyped_storage(self) -> UntypedStorage:

@@ -40,10 +40,14 @@ def basic_index(x: Tensor, idx: Any) -> Tensor:
     """A view for an index made of ints, slices, None and Ellipsis, applied one dim at a time as torch does."""
     if isinstance(idx, slice):  # a lone slice is always recorded, even ':' (SliceBackward0)
         start, stop, step = _slice_ints(idx)
+        if step <= 0:  # torch checks the step first, then the 0-d tensor
+            raise ValueError("step must be greater than zero")
         if x.dim() == 0:
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
-                             "in C++ to convert a 0-dim tensor to a number")
+            raise IndexError("slice() cannot be applied to a 0-dim tensor.")
         return V.slice_dim(x, 0, 0 if start is None else start, x._shape[0] if stop is None else stop, step)
+    if not x._shape and isinstance(idx, (int, np.integer)) and not isinstance(idx, bool):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                         "in C++ to convert a 0-dim tensor to a number")
     items = _as_tuple(idx)
     consumed = 0
     for i in items:
@@ -235,13 +239,13 @@ def _index_put(self: Tensor, idx: Any, value: Any) -> None:
               and isinstance(tensors[0], Tensor) and tensors[0]._dtype in (D.bool_, D.uint8))
     region_shape = _checked(lambda: self._array[np_idx]).shape
     if not masked:
-        M.check_no_overlap(self, value)
         lead = 0
         while lead < value.dim() and value._shape[lead] == 1:
             lead += 1
-        if lead:
+        if lead:  # (before index_put_'s overlap check, which then sees the view: t[i] = t may pass)
             value = value.view(value._shape[lead:])
             vt = value if vt is not None else None
+        M.check_no_overlap(self, value)
         vs = value._shape
         if len(vs) > len(region_shape) or any(s != 1 and s != r for s, r in zip(vs[::-1], region_shape[::-1])):
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(vs)} cannot be broadcast to indexing "

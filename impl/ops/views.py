@@ -42,6 +42,9 @@ def _sizes(args: Sequence[Any]) -> tuple:
 
 @M.export(function=False)
 def view(self: Tensor, *shape: Any) -> Tensor:
+    if not shape:
+        raise TypeError("view() received an invalid combination of arguments - got (), but expected one of:\n"
+                        " * (torch.dtype dtype)\n * (tuple of ints size)\n")
     shape = geo.infer_size(_sizes(shape), self.numel())
     contiguous = self._stride == geo.contiguous_strides(self._shape)
     if contiguous:
@@ -68,6 +71,8 @@ def view_as(self: Tensor, other: Tensor) -> Tensor:
 
 @M.export()
 def reshape(input: Tensor, *shape: Any) -> Tensor:
+    if not shape:
+        raise TypeError('reshape() missing 1 required positional arguments: "shape"')
     shape = geo.infer_size(_sizes(shape), input.numel())
     if input.is_contiguous():
         return view(input, shape)
@@ -137,6 +142,8 @@ M.export("swapaxes", "swapdims")(transpose)
 
 @M.export()
 def permute(input: Tensor, *dims: Any) -> Tensor:
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
     for d in dims:
@@ -197,6 +204,8 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 
 @M.export(function=False)
 def expand(self: Tensor, *sizes: Any) -> Tensor:
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _sizes(sizes)
     n = len(sizes)
     if n < self.dim():
