@@ -142,13 +142,18 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor, list, tuple)):
         _check_range([data], dt)
     xp, dev = _xp(device)
-    if isinstance(data, np.ndarray) and xp is np and arr.size == 0:
-        # torch gives an empty tensor made from an ndarray all-zero strides
-        t = Tensor._make(Storage(np.zeros(0, dt.np), dev), arr.shape, (0,) * arr.ndim, 0, dt)
-        return t.requires_grad_(True) if requires_grad else t
-    if isinstance(data, np.ndarray) and xp is np and arr.ndim > 1 and not arr.flags.c_contiguous:
-        # torch.tensor(ndarray) keeps the array's dense layout (a transposed array stays transposed)
-        t = from_numpy(np.array(arr, dtype=dt.np, order="K", copy=True))
+    if isinstance(data, np.ndarray) and xp is np:
+        # torch.tensor(ndarray) is from_numpy (negative strides: ValueError) then a preserve_format copy: the
+        # array's element strides when dense (an empty array always is), else dense in their order
+        if any(s < 0 for s in data.strides):
+            raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                             "strides are not currently supported. (You can probably work around this by making a "
+                             "copy of your array  with array.copy().) ")
+        stride = geo.like_strides(data.shape, tuple(s // data.dtype.itemsize for s in data.strides))
+        flat = np.zeros(geo.storage_extent(data.shape, stride, 0), dtype=dt.np)
+        t = Tensor._make(Storage(flat, dev), data.shape, stride, 0, dt)
+        if arr.size:
+            t._array[...] = arr.astype(dt.np, copy=False)
         return t.requires_grad_(True) if requires_grad else t
     out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
     return _finish(out, dt, dev, requires_grad)
