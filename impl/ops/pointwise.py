@@ -139,8 +139,9 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
     xp = like._xp
-    # torch computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays inf
-    opdt = D.float32 if cdt is D.float16 else cdt
+    # torch computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays inf.
+    # Comparisons cast both operands to the common dtype first (a float32 2e-33 equals a float16 0).
+    opdt = D.float32 if cdt is D.float16 and op.dtype_rule != "compare" else cdt
     with M.errstate():
         bb = M.operand_array(b, opdt, xp)
         if alpha is not None and alpha != 1:
