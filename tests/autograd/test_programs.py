@@ -36,12 +36,15 @@ def _known_params():
                          if LIB_NAME == "impl" else []) for k in KNOWN_PROGRAMS]
 
 
-@pytest.mark.parametrize("k", _known_params())
-def test_known_impl_program_divergence(k):
-    ref = A.attempt(lambda: A.obs(k.run(torch)))
-    got = A.attempt(lambda: A.obs(k.run(lib)))
-    d = A.diff(ref, got, "torch")
-    assert d is None, f"{k.reason}\n{d[0]}"
+# Defined only while impl has declared divergences (none today): an empty parameter set would show
+# up as a confusing skip.
+if KNOWN_PROGRAMS:
+    @pytest.mark.parametrize("k", _known_params())
+    def test_known_impl_program_divergence(k):
+        ref = A.attempt(lambda: A.obs(k.run(torch)))
+        got = A.attempt(lambda: A.obs(k.run(lib)))
+        d = A.diff(ref, got, "torch")
+        assert d is None, f"{k.reason}\n{d[0]}"
 
 
 def test_known_program_tags_exist():

@@ -38,21 +38,23 @@ def _known_params():
             for k in KNOWN_IMPL]
 
 
-@pytest.mark.parametrize("k", _known_params())
-def test_known_impl_divergence(k):
-    """The shrunk case of each divergence found in impl, compared with torch."""
-    scn = A.SCENARIOS[k.scenario]
-    ref, got = A.run_body(scn, torch, k.case), A.run_body(scn, lib, k.case)
-    d = A.diff(ref, got, "torch", tol=scn.tol)
-    assert d is None, f"{k.reason}\n{d[0]}"
+# Defined only while impl has declared divergences (none today): an empty parameter set would show
+# up as a confusing skip.
+if KNOWN_IMPL:
+    @pytest.mark.parametrize("k", _known_params())
+    def test_known_impl_divergence(k):
+        """The shrunk case of each divergence found in impl, compared with torch."""
+        scn = A.SCENARIOS[k.scenario]
+        ref, got = A.run_body(scn, torch, k.case), A.run_body(scn, lib, k.case)
+        d = A.diff(ref, got, "torch", tol=scn.tol)
+        assert d is None, f"{k.reason}\n{d[0]}"
 
-
-def test_known_entries_still_reproduce_the_reason_case_in_torch():
-    """Each known case runs cleanly in torch (it is a valid case of its scenario)."""
-    for k in KNOWN_IMPL:
-        ref = A.run_body(A.SCENARIOS[k.scenario], torch, k.case)
-        assert "__raised__" not in ref, (k.scenario, ref)
-        assert not k.avoid(k.case), f"{k.scenario}: the filter must exclude the known case"
+    def test_known_entries_still_reproduce_the_reason_case_in_torch():
+        """Each known case runs cleanly in torch (it is a valid case of its scenario)."""
+        for k in KNOWN_IMPL:
+            ref = A.run_body(A.SCENARIOS[k.scenario], torch, k.case)
+            assert "__raised__" not in ref, (k.scenario, ref)
+            assert not k.avoid(k.case), f"{k.scenario}: the filter must exclude the known case"
 
 
 def test_every_scenario_documents_itself():
