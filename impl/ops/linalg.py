@@ -386,23 +386,33 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     """beta * input + alpha * prod_fn(a, b) with torch's checks, in-place/out= handling and node."""
     if rdt is D.bool_ and opname.rstrip("_") != "addr":
         raise NotImplementedError(f"\"{opname.rstrip('_')}_impl_cpu_\" not implemented for 'Bool'")
+    allow_overlap = batchwise = False
     if inplace:
         if opname == "addbmm_" and input._shape != shape:
-            # torch's addbmm_ expands self to the result, then resizes self to it (no in-place shape check)
+            # torch's addbmm_ expands self to the result, resizes self to it (no in-place shape check), then
+            # (beta != 0) copy_s the expanded old self into it: that copy reads the memory it writes
             _expand_shape(input, shape)
             from .copying import resize_out
 
+            b_self = input.expand(*shape)
+            resize_out(input, shape)
+            if beta != 0:
+                _aliasing_copy(input, b_self)
             with grad_mode.no_grad():
                 val = _addprod("addbmm", node, input, a, b, shape, prod_fn, grads_fn, beta, alpha, rdt, None, False)
-            resize_out(input, shape)
             M.write(input, val._array)
             return input
+        # addbmm_ with no batches and beta 0 is torch's zero_ (a fill: an overlapping self is allowed)
+        allow_overlap = opname == "addbmm_" and a._shape[0] == 0 and beta == 0
+        # baddbmm_ writes batch by batch with no overlap check (an expanded self accumulates across batches)
+        batchwise = opname == "baddbmm_" and geo.has_internal_overlap(input._shape, input._stride)
+        allow_overlap = allow_overlap or batchwise
         if opname == "addr_" and input.dim() != 2:
             raise RuntimeError(f"2D tensor expected, got {input.dim()}D tensor for input")
         if input._shape != shape:
             raise RuntimeError(f"Bad in-place call: input tensor size {list(input._shape)} and output tensor size "
                                f"{list(shape)} should match")
-        M.check_inplace_target(input, rdt, shape, (a, b))
+        M.check_inplace_target(input, rdt, shape, (a, b), allow_overlap=allow_overlap)
     else:
         _expand_shape(input, shape)
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
@@ -422,7 +432,13 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         p = prod_fn(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
         if alpha != 1:
             p = p * M.operand_array(alpha, rdt, xp)
-        if beta == 0:
+        if inplace and batchwise:
+            # torch's small-matrix kernel: element by element, each reading self's memory as it stands
+            dst, bop = input._array, M.operand_array(beta, rdt, xp)
+            for idx in np.ndindex(*shape):
+                dst[idx] = p[idx] if beta == 0 else p[idx] + dst[idx] * bop
+            arr = dst
+        elif beta == 0:
             arr = p
         else:
             c = M.operand_array(input, rdt, xp)
@@ -438,10 +454,29 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         return _scaled(g, beta), _scaled(ga, alpha), _scaled(gb, alpha)
 
     if inplace:
-        M.write(input, arr)
+        if batchwise:
+            input._bump()
+        else:
+            M.write(input, arr)
         M.rebase_history(input, node, (a, b), backward, [a, b])
         return input
     return M.record(M.wrap(arr, rdt, input), node, [input, a, b], backward, [a, b])
+
+
+def _aliasing_copy(dst: Tensor, src: Tensor) -> None:
+    """torch's dst.copy_(src) where src is a view of dst's memory: a partial overlap is refused; otherwise the
+    elements are copied in dst's (contiguous) order, each read from memory as it stands."""
+    st = M.overlap_status(dst, src)
+    if st == "full" and dst._stride == src._stride and dst._offset == src._offset:
+        return
+    if st == "partial":
+        raise RuntimeError(M._OVERLAP)
+    out, inp = dst._array, src._array
+    if st == "no":
+        out[...] = inp
+        return
+    for idx in np.ndindex(*dst._shape):
+        out[idx] = inp[idx]
 
 
 def _dtype_name(d: D.dtype) -> str:
