@@ -138,6 +138,11 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     if dtype is not None and isinstance(data, (list, tuple)):
         _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
     arr, dt = _infer(data)
+    if dtype is not None and isinstance(data, (list, tuple)) and dt.is_floating_point and arr.size:
+        # torch converts each Python number straight to dtype, not through the inferred (default) float dtype
+        # (tensor([0.1], dtype=float64) is 0.1, tensor([5e-324], dtype=float64) is not 0)
+        vals = [x.item() if isinstance(x, Tensor) else x for x in _flatten(data)]
+        arr = np.array(vals, dtype=object).reshape(arr.shape)
     dt = D.to_dtype(dtype) if dtype is not None else dt
     if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor, list, tuple)):
         _check_range([data], dt)
