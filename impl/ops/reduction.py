@@ -139,11 +139,12 @@ def _exclusive_prod_grad(x: Tensor, g: Tensor, d: int) -> Tensor:
     n = x._shape[d]
     if n == 0:
         return g * x
+    # torch's prod_safe_zeros_backward: grad * (cumprod([1, x[:-1]]) * flip(cumprod([1, flip(x[1:])])))
     ones = x.narrow(d, 0, 1) * 0 + 1
-    left = cat([ones, cumprod(x, d).narrow(d, 0, n - 1)], d)
-    rx = _flip(x, d)
-    right = _flip(cat([ones, cumprod(rx, d).narrow(d, 0, n - 1)], d), d)
-    return g * left * right
+    left = cumprod(cat([ones, x.narrow(d, 0, n - 1)], d), d)
+    right = _flip(cumprod(cat([ones, _flip(x.narrow(d, 1, n - 1), d)], d), d), d)
+    both = left * right
+    return g * (both.conj() if both.is_complex() else both)
 
 
 @M.export()
@@ -182,18 +183,28 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         return M.write_out(out, arr, rdt, "prod", [input])
     in_shape = input._shape
 
-    def backward(grads, x):
+    def backward(grads, x, y):
+        # torch's prod_backward: grad * (result / input) when the input has no zeros (a subnormal input
+        # gives what that division gives), else the exclusive products
         g = grads[0]
         if not in_shape:
             return (g.reshape(()),)
+        x = x if x._dtype is g._dtype else x.to(g._dtype)
+        if d is not None and not keepdim:
+            g, y = g.unsqueeze(d), y.unsqueeze(d)
+        zeros = int((x._array == 0).sum())
+        if zeros == 0:
+            q = y / x
+            return (g * (q.conj() if q.is_complex() else q),)
         if d is None:
+            if zeros > 1 and not grad_mode.is_grad_enabled():
+                return (_zeros_like_shape(in_shape, x),)
             flat = x.reshape(-1)
             return (_exclusive_prod_grad(flat, g.reshape(1).expand(flat._shape), 0).reshape(in_shape),)
-        ge = _unsq(g, in_shape, (d,), keepdim).expand(in_shape)
-        return (_exclusive_prod_grad(x, ge, d),)
+        return (_exclusive_prod_grad(x, g.expand(in_shape), d),)
 
-    return M.record(M.wrap(arr, rdt, input), "ProdBackward0" if dim is None else "ProdBackward1", [input],
-                    backward, [input])
+    y = M.wrap(arr, rdt, input)
+    return M.record(y, "ProdBackward0" if dim is None else "ProdBackward1", [input], backward, [input, y])
 
 
 # ---- cumsum / cumprod ----------------------------------------------------------------------------
