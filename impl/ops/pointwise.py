@@ -384,9 +384,11 @@ def _pow_grads(g, a, b, y):
     ga = gb = None
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            ga = _where(b == 0, 0.0, g * b * a ** (b - 1))  # torch masks exponent == 0 (no 0 * inf)
+            # torch masks exponent == 0 (no 0 * inf); grad * (exponent * self ** (exponent - 1)), in that
+            # order (a tiny exponent times 0 ** (exponent - 1) = inf is inf, whatever grad)
+            ga = _where(b == 0, 0.0, g * (b * a ** (b - 1)))
         else:
-            ga = g * 0 if b == 0 else g * b * a ** (b - 1)
+            ga = g * 0 if b == 0 else g * (b * a ** (b - 1))
     if isinstance(b, Tensor):
         # torch masks the base == 0 case so that 0 ** b has a zero (not nan) gradient w.r.t. b for b >= 0
         from .selection import where
