@@ -247,6 +247,8 @@ def _cum(kind: str, input: Any, dim: Any, dtype: Any, out: Any = None, inplace: 
             return (g,)
         if kind == "cumsum":
             return (_flip(cumsum(_flip(g, d), d), d),)
+        if geo.prod(in_shape) <= 1 or in_shape[d] == 1:  # torch's cumprod_backward returns grad as is
+            return (g,)
         x, y = saved
         return (_cumprod_grad(x, y, g, d),)
 
