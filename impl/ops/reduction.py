@@ -715,9 +715,9 @@ def _check_norm_identity(shape: tuple, dims: tuple, p: float, all_dims: bool) ->
                                "this dimension is empty and the operation does not have an identity")
 
 
-def _vector_norm_array(xp: Any, a: Any, p: float, dims: tuple, keepdim: bool) -> Any:
+def _vector_norm_array(xp: Any, a: Any, p: float, dims: tuple, keepdim: bool, naive: bool = False) -> Any:
     ab = xp.abs(a)
-    if a.ndim == 0 or builtins.all(a.shape[d] == 1 for d in dims):  # one element per slice: |x| (no x*x underflow)
+    if not naive and (a.ndim == 0 or builtins.all(a.shape[d] == 1 for d in dims)):  # one element per slice: |x| (no x*x underflow)
         r = (a != 0).astype(a.dtype) if p == 0 else ab
         return r if keepdim or a.ndim == 0 else r.reshape([s for i, s in enumerate(a.shape) if i not in dims])
     if p == float("inf"):
@@ -775,7 +775,14 @@ def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
     xp = input._xp
     a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
     with M.errstate():
-        arr = _vector_norm_array(xp, a, p, dims, keepdim) if input.dim() else xp.abs(a)
+        if input.dim():
+            arr = _vector_norm_array(xp, a, p, dims, keepdim)
+        elif dim is not None and (not isinstance(dim, (tuple, list)) or len(dim)):
+            # torch reduces a 0-d input over an explicit dim with its reduction kernel, not as |x|: for p = 2,
+            # sqrt(x * x) (1e-20 in float32 gives 9.999973e-21; 1.2e-38 gives 0)
+            arr = _vector_norm_array(xp, a.reshape(1), p, (0,), False, naive=True)
+        else:
+            arr = (a != 0).astype(a.dtype) if p == 0 else xp.abs(a)
     arr = xp.asarray(arr).astype(rdt.np)
     if out is not None:
         return M.write_out(out, arr, rdt, opname, [input])
