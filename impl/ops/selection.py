@@ -252,7 +252,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     idx = _nd(index).astype(np.int64)
     _check_bounds(idx, sshape[d], d)
     exact_out(out, input._dtype)
-    no_overlap(out, input, index)
+    # torch's gather meta: assert_no_overlap(out, self), but only assert_no_partial_overlap(out, index) (out may
+    # be index itself)
+    no_overlap(out, input)
+    if isinstance(out, Tensor):
+        M.check_no_partial_overlap(out, index)
     xp = input._xp
     arr = xp.array(_nd(input)[_fancy(idx, d, xp)], copy=True).reshape(index._shape)
     if out is not None:
