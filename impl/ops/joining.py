@@ -61,8 +61,10 @@ def cat(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
         no_overlap(out, *ts)
     like = ts[0]
     xp = like._xp
+    # torch copies each input straight into out, cast to out's dtype (not through the result dtype first)
+    cdt = out._dtype if isinstance(out, Tensor) else rdt
     if parts:
-        arr = xp.concatenate([M.operand_array(t, rdt, xp) for t in parts], axis=d)
+        arr = xp.concatenate([M.operand_array(t, cdt, xp) for t in parts], axis=d)
     else:
         arr = xp.zeros((0,), dtype=rdt.np)
     if out is not None:
@@ -107,7 +109,8 @@ def stack(tensors: Any, dim: int = 0, *, out: Any = None) -> Tensor:
                         f"{D.type_name(out._dtype)}")
     no_overlap(out, *ts)
     xp = ref._xp
-    arr = xp.stack([M.operand_array(t, rdt, xp) for t in ts], axis=d)
+    cdt = out._dtype if isinstance(out, Tensor) else rdt  # each input is cast straight to out's dtype, like cat
+    arr = xp.stack([M.operand_array(t, cdt, xp) for t in ts], axis=d)
     if out is not None:
         return M.write_out(out, arr, rdt, "stack", ts)
 
