@@ -62,6 +62,7 @@ KILL_GRACE_S = 5.0          # after the SIGUSR1 interrupt, the longest a hung ex
 STARTUP_TIMEOUT_S = 300.0   # spawn + imports (torch, JAX) on a loaded machine
 MAX_STARTUP_FAILURES = 3    # consecutive workers that die before "ready": give up
 STDERR_TAIL = 3000          # characters of a dead worker's stderr kept in its error record
+LOG_READ = 1 << 16          # bytes of the log read to find them (condensed by condense_log)
 DEFAULT_EXAMPLE_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_LIMIT_GIB = 8.0
 RECYCLE_RSS_GIB = 2.0       # a worker above this resident size after an op is replaced by a fresh one
@@ -713,14 +714,34 @@ class _Worker:
             return 0
 
     def stderr_tail(self, since: int = 0) -> str:
-        """The end of what the worker wrote (stdout + stderr) since byte ``since``: read as text only."""
+        """What the worker wrote (stdout + stderr) since byte ``since``, read as text only and condensed to
+        about ``STDERR_TAIL`` characters by :func:`condense_log`."""
         try:
             with open(self.log_path, "rb") as f:
-                f.seek(max(since, self.log_size() - STDERR_TAIL))
-                data = f.read(STDERR_TAIL)
+                f.seek(max(since, self.log_size() - LOG_READ))
+                data = f.read(LOG_READ)
         except OSError:
             return ""
-        return data.decode("utf-8", errors="replace")
+        return condense_log(data.decode("utf-8", errors="replace"))
+
+
+def condense_log(text: str, limit: int = STDERR_TAIL) -> str:
+    """A dead worker's log cut to ``limit`` characters without losing what tells why it died.
+
+    faulthandler ends a crash with one very long "Extension modules:" line; a plain tail of the log then
+    kept that list and lost the innermost frames (the op's own), which faulthandler prints first.  So: drop
+    that line, start at the "Fatal Python error" header when there is one, and cut the middle, not the ends."""
+    text = "\n".join(line for line in text.split("\n") if not line.startswith("Extension modules:"))
+    if len(text) <= limit:
+        return text
+    start = text.rfind("Fatal Python error")
+    if start > 0:
+        text = text[start:]
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    cut = len(text) - limit
+    return f"{text[:head]}\n[... {cut} characters cut ...]\n{text[head + cut:]}"
 
 
 class WorkerPool:

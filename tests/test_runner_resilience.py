@@ -338,3 +338,23 @@ def test_grown_workers_are_recycled_between_ops() -> None:
     assert not pool._too_big(small, {"rss": 2**29, "vm": 2.5 * 2**30})
     w.memory_limit = None
     assert not pool._too_big(w, {"rss": 2**30, "vm": 50 * 2**30})
+
+
+def test_crash_log_keeps_the_innermost_frames_of_a_long_stack() -> None:
+    """A segfault's record keeps the op's own frame even when paths are long (CI checks out under a deeper
+    directory than a laptop): a plain 3000-character tail had kept faulthandler's module list instead."""
+    from conformance.workers import STDERR_TAIL, condense_log
+
+    deep = "/" + "d" * 120 + "/site-packages"
+    frames = "\n".join(f'  File "{deep}/mod{i}.py", line {i} in f{i}' for i in range(60))
+    log = ("warning printed earlier by the op\n" * 50 + "Fatal Python error: Segmentation fault\n\n"
+           "Current thread 0x01 (most recent call first):\n"
+           f'  File "{deep}/fakelib.py", line 29 in segv_abs\n{frames}\n\n'
+           "Extension modules: " + ", ".join(f"numpy.m{i}" for i in range(400)) + " (total: 400)\n")
+    got = condense_log(log)
+    assert len(got) <= STDERR_TAIL + 40, len(got)
+    assert got.startswith("Fatal Python error: Segmentation fault") and "in segv_abs" in got
+    assert "characters cut" in got and "in f59" in got  # the middle goes, both ends stay
+    assert "Extension modules" not in got
+    short = "Fatal Python error: Aborted\n  File \"x.py\", line 1 in f\n"
+    assert condense_log(short) == short  # a short log is kept whole
