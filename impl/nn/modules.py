@@ -6,6 +6,7 @@ from collections import OrderedDict
 from typing import Any, Iterator
 
 from ..autograd import grad_mode
+from ..autograd.grads import zero_grads
 from ..tensor import Tensor
 from . import functional as F, init
 from .parameter import Parameter
@@ -180,18 +181,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                g = p.grad
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     # ---- calling ------------------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -312,48 +312,5 @@ def test_autograd_grad_list_inputs_and_allow_unused():
         M.tensor([1.0], requires_grad=True), M.tensor([1.0], requires_grad=True)))
 
 
-def test_jacobian_rows_with_copyslices_seed_001():
-    """001: J built row by row through y[0,0] = ...; y[0,1] = ... (CopySlices), retain_graph=True."""
-    def run(M):
-        x = M.tensor([[2, 3]], dtype=M.float, requires_grad=True)
-        J = M.zeros(2, 2)
-        y = M.zeros(1, 2)
-        y[0, 0] = x[0, 0] ** 2 + 3 * x[0, 1]
-        y[0, 1] = x[0, 1] ** 2 + 2 * x[0, 0]
-        flags = (y.requires_grad, y.is_leaf, type(y.grad_fn).__name__)
-        y.backward(M.Tensor([[1, 0]]), retain_graph=True)
-        J[0] = x.grad
-        x.grad = M.zeros_like(x.grad)
-        y.backward(M.Tensor([[0, 1]]))
-        J[1] = x.grad
-        return J, flags
-    (jl, fl), (jt, ft) = run(lib), run(torch)
-    assert fl == ft
-    assert_same(jl, jt)
-
-
-def test_training_loop_seed_001_deterministic_inputs():
-    """001's y = w*x^2 + b loop (800 steps, update under no_grad, grad.zero_()), with fixed data."""
-    def run(M):
-        x = M.unsqueeze(M.linspace(-1, 1, 100), dim=1)
-        noise = M.tensor(np.sin(np.arange(100.0) * 12.9898).reshape(100, 1).astype(np.float32))
-        y = 3 * x.pow(2) + 2 + 0.2 * noise
-        w = M.tensor([[0.3]], requires_grad=True)
-        b = M.zeros(1, 1, dtype=M.float, requires_grad=True)
-        lr = 0.001
-        for _ in range(800):
-            y_pred = x.pow(2).mm(w) + b
-            loss = 0.5 * (y_pred - y) ** 2
-            loss = loss.sum()
-            loss.backward()
-            with M.no_grad():
-                w -= lr * w.grad
-                b -= lr * b.grad
-                w.grad.zero_()
-                b.grad.zero_()
-        return w, b, loss
-    (wl, bl, ll), (wt, bt, lt) = run(lib), run(torch)
-    assert_same(wl, wt, rtol=1e-4, atol=1e-5)
-    assert_same(bl, bt, rtol=1e-4, atol=1e-5)
-    assert_same(ll, lt, rtol=1e-4, atol=1e-4)
-    assert wl.is_leaf and wl.requires_grad and wl.grad_fn is None
+# Seed 001's Jacobian and training loop run as written, against torch and JAX, as the autograd scenarios
+# seed001_jacobian and seed001_training_loop (conformance/autograd_scenarios.py, tests/autograd/test_scenarios.py).
