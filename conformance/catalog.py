@@ -113,6 +113,9 @@ class Divergence:
     reason: str
     checks: tuple[str, ...]
     dtypes: tuple[str, ...] | None  # None: every dtype
+    # Argument values that show the divergence (tensors as nested lists in the record's dtype): for one
+    # that random draws rarely hit. It is run when the search does not diverge; it must diverge, or stale.
+    witness: dict[str, Any] | None = None
 
     def applies(self, check: str, oracle: str, dtype: str | None) -> bool:
         return (oracle == self.oracle and check in self.checks
@@ -342,8 +345,14 @@ def _op(name: str, group: str, raw: dict[str, Any], source: str) -> OpSpec:
         for c in checks:
             if c not in CHECKS or oracle not in CHECKS[c]:
                 raise _fail(where, f"divergence check {c!r} does not run against oracle {oracle!r}")
+        witness = d.get("witness")
+        if witness is not None:
+            unknown = sorted(set(witness) - set(names)) if isinstance(witness, dict) else witness
+            if not isinstance(witness, dict) or unknown:
+                raise _fail(where, f"divergence witness must be a table of argument values; unknown: {unknown} "
+                                   f"(arguments: {names})")
         divs.append(Divergence(oracle, d["reason"], checks,
-                               dt.expand(d["dtypes"]) if "dtypes" in d else None))
+                               dt.expand(d["dtypes"]) if "dtypes" in d else None, witness))
     skip = dict(raw.get("skip", {}))
     for c, reason in skip.items():
         if c not in CHECKS or not reason:

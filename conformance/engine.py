@@ -19,13 +19,14 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+import numpy as np
 from hypothesis import given
 from hypothesis import seed as hyp_seed
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky, Unsatisfiable
 
-from . import profiles, repro, strategies
-from .catalog import Catalog, OpSpec
+from . import dtypes, layouts, profiles, repro, strategies
+from .catalog import TENSOR_KINDS, Catalog, OpSpec
 from .checks import REGISTRY, Check, Ctx, Diverged, Mismatch
 from .checks.base import diff_inputs
 from .runners import JaxRunner, ReadError, TorchLikeRunner
@@ -255,6 +256,18 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         found = s.diverged
         if s2.failure and s2.failure.undeclared_divergence:
             found = (s2.last, Diverged(s2.failure.detail))
+        if found is None and div.witness is not None:
+            wex = None
+            try:
+                wex = witness_example(op, dtype, div.witness)
+                verdict = check.run(ctx, wex)
+                found = (wex, verdict) if isinstance(verdict, Diverged) else None
+            except Mismatch as m:  # the library is wrong on the witness: a failure like any other
+                return done(status="fail", reason=m.message, repro=snippet(wex),
+                            detail={"message": m.message, **m.detail, "example": describe(wex)})
+            except Exception as e:  # noqa: BLE001
+                return done(status="error", reason=f"the divergence's witness could not run: {type(e).__name__}: {e}",
+                            detail={"traceback": traceback.format_exc()[-4000:]})
         if found is None:
             return done(status="stale", reason=f"declared divergence no longer reproduces: {div.reason}",
                         repro=snippet(s.last) if s.last else None)
@@ -271,6 +284,27 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         return done(status="stale", reason=f"declared gap now passes; remove it from specs/gaps.toml: {gap.reason}",
                     repro=snippet(s.last) if s.last else None)
     return done(status="pass")
+
+
+def witness_example(op: OpSpec, dtype: str | None, witness: dict[str, Any]) -> Example:
+    """The Example a divergence's ``witness`` spells out: tensors from nested lists, contiguous, in the
+    record's dtype (index tensors int64, masks bool; ``{values = ..., dtype = ...}`` picks another)."""
+    values: dict[str, Any] = {}
+    for spec in list(op.args) + list(op.kwargs):
+        if spec.name not in witness:
+            if not spec.optional and spec in op.args:
+                raise ValueError(f"the witness gives no value for the required argument {spec.name!r}")
+            values[spec.name] = strategies.OMIT
+            continue
+        v = witness[spec.name]
+        if spec.kind in TENSOR_KINDS or spec.kind in ("index_tensor", "mask"):
+            tdt = {"index_tensor": "int64", "mask": "bool"}.get(spec.kind, dtype)
+            if isinstance(v, dict):
+                v, tdt = v["values"], v.get("dtype", tdt)
+            arr = np.array(v, dtype=dtypes.to_numpy(tdt))
+            v = TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, tdt)
+        values[spec.name] = v
+    return Example(op, dtype, values)
 
 
 def run_op(env: Env, op: OpSpec, only: Callable[[Check, str], bool] | None = None) -> Iterator[dict[str, Any]]:

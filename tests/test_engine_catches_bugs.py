@@ -11,6 +11,7 @@ import io
 import sys
 import types
 
+import numpy as np
 import pytest
 import torch
 
@@ -106,6 +107,41 @@ def test_declared_gap_reports_gap_then_stale(cat: catalog.Catalog) -> None:
     rec = engine.run_record(engine.Env(catalog.Catalog(cat.ops, (gap_fixed,)), "planted_gap_fixed", FAST,
                                        impl_module=good), cat.ops["transpose"], REGISTRY["view"], "torch", "float32")
     assert rec["status"] == "stale", rec
+
+
+RARE = 0.123456789  # an input no search draws
+
+
+def jax_exp_but_at_rare(x):
+    """A planted JAX oracle that disagrees with torch at one input only."""
+    import jax.numpy as jnp
+
+    return jnp.where(x == RARE, 0.0, jnp.exp(x))
+
+
+def test_divergence_witness_shows_a_rare_divergence_or_goes_stale(cat: catalog.Catalog, tmp_path) -> None:
+    """A witness is tried when the search does not diverge: it must diverge, else the declaration is
+    stale; a library that is wrong on the witness fails."""
+    def run(witness, lib=torch, name="torch"):
+        div = catalog.Divergence("jax", "planted: JAX differs at one input", ("forward",), ("float64",), witness)
+        ops = dict(cat.ops)
+        ops["exp"] = dataclasses.replace(ops["exp"], jax=f"{__name__}.jax_exp_but_at_rare", divergences=(div,))
+        env = engine.Env(catalog.Catalog(ops, cat.gaps), name, FAST, impl_module=lib)
+        return engine.run_record(env, ops["exp"], REGISTRY["forward"], "jax", "float64")
+
+    rec = run({"x": [1.0, RARE]})
+    assert rec["status"] == "divergence" and rec["detail"]["example"]["x"]["shape"] == [2], rec
+    assert run({"x": [1.0]})["status"] == "stale"
+    assert run(None)["status"] == "stale"  # no witness: the search alone never finds it
+    # a witness on which torch and JAX agree but the library does not: a failure, with a repro
+    wrong = planted("planted_exp_wrong_at_3", exp=lambda x, **kw: torch.exp(x, **kw) * (1 + (x == 3.0)))
+    rec = run({"x": [3.0]}, wrong, wrong.__name__)
+    assert rec["status"] == "fail" and rec["repro"] and "values differ" in rec["reason"], rec
+    (tmp_path / "g.toml").write_text('[x]\ntorch = "torch.exp"\njax = "jax.numpy.exp"\n'
+                                     'args = [{name = "x", kind = "tensor"}]\n'
+                                     'divergences = [{reason = "r", witness = {y = [1]}}]\n')
+    with pytest.raises(catalog.SpecError, match="witness"):
+        catalog.load(tmp_path)
 
 
 def test_catalog_kinds_are_implemented() -> None:
@@ -279,6 +315,12 @@ def _add_no_message(x, other, **kw):
         raise type(e)() from None  # planted: the right class, but nothing says what went wrong
 
 
+def _exp_numpy_warns(x, **kw):
+    with np.errstate(over="warn"):  # planted: NumPy's overflow warning reaches the caller
+        np.float32(3e38) * np.float32(10)
+    return torch.exp(x, **kw)
+
+
 def _cat_no_promotion(tensors, dim=0, **kw):
     tensors = list(tensors)
     return torch.cat([t.to(tensors[0].dtype) for t in tensors], dim, **kw) if tensors else torch.cat(tensors, dim, **kw)
@@ -309,6 +351,7 @@ NEW_BUGS = {
     "errors_mutates_input": ({"add": _add_mutates_first}, "add", "errors", "float32", "torch"),
     "errors_no_message": ({"add": _add_no_message}, "add", "errors", "float32", "torch"),
     "cat_no_promotion": ({"cat": _cat_no_promotion}, "cat", "dtype", "int16", "torch"),
+    "numpy_warning_leaks": ({"exp": _exp_numpy_warns}, "exp", "forward", "float32", "torch"),
 }
 
 HARMLESS = {

@@ -67,7 +67,10 @@ def mismatch(expected: Any, actual: Any, overrides: dict[str, tuple[float, float
             both_nan = np.isnan(ef) & np.isnan(af)
             same_inf = np.isinf(ef) & (ef == af)
             diff = np.abs(ef - af)
-            bad = ~(both_nan | same_inf | (diff <= atol + rtol * np.abs(ef)))
+            # like torch.testing.assert_close: non-finite values match only exactly; an infinite expected
+            # value would otherwise make rtol * |expected| infinite and accept any actual value
+            close = np.isfinite(ef) & (diff <= atol + rtol * np.abs(ef))
+            bad = ~(both_nan | same_inf | close)
     if not bad.any():
         return None
     idx = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -176,6 +176,9 @@ def run_forward(ctx: Ctx, ex: Example) -> Diverged | None:
             m = compare_values(ctx, ex, vt, vi)
             if m:
                 raise Mismatch("values differ from torch", m)
+    if ri.fp_warnings and not rt.fp_warnings:
+        raise Mismatch("the library emitted NumPy floating-point warnings; torch computes inf/nan silently",
+                       {"library_warnings": list(ri.fp_warnings), "torch_warnings": list(rt.warned)})
     # an op must leave its inputs exactly as torch leaves them (unchanged unless in-place)
     for name, t in bt.tensors.items():
         if ctx.op.random is not None and ctx.op.returns == "inplace":

@@ -1,6 +1,7 @@
 """What runners return: an Outcome (value or exception) and errors raised while reading results."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,12 @@ from typing import Any
 class Outcome:
     value: Any = None
     exc: BaseException | None = None
+    warned: tuple[str, ...] = ()  # "Category: message" of each warning the call emitted
+
+    @property
+    def fp_warnings(self) -> list[str]:
+        """NumPy's floating-point warnings ("overflow encountered in multiply"): torch never emits them."""
+        return [w for w in self.warned if w.startswith("RuntimeWarning:") and " encountered in " in w]
 
     @property
     def raised(self) -> bool:
@@ -29,6 +36,20 @@ class Outcome:
             return "returned"
         msg = str(self.exc).strip().splitlines()
         return f"{type(self.exc).__module__}.{type(self.exc).__qualname__}: {msg[0][:300] if msg else ''}"
+
+
+def call_recording_warnings(fn: Any, *args: Any, **kwargs: Any) -> Outcome:
+    """``fn(*args, **kwargs)`` as an Outcome: its value or exception, and every warning it emitted
+    (recorded whatever filters the run has set: a warning that torch does not emit is a difference too)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = Outcome(fn(*args, **kwargs))
+        except Exception as e:  # noqa: BLE001 - any exception class is data here
+            out = Outcome(exc=e)
+    out.warned = tuple(f"{w.category.__name__}: {str(w.message).splitlines()[0] if str(w.message) else ''}"
+                       for w in caught)
+    return out
 
 
 def exc_family(exc: BaseException | None) -> str | None:

@@ -13,7 +13,7 @@ from .. import layouts
 import builtins
 
 from ..strategies import OMIT, Device, DType, Example, NdArray, TensorArg
-from .base import Outcome, ReadError, call_path_parts
+from .base import Outcome, ReadError, call_path_parts, call_recording_warnings
 
 
 @dataclass
@@ -101,9 +101,9 @@ class TorchLikeRunner:
         """Call the op; an exception from the framework (including a missing name) is the outcome."""
         try:
             fn, args = self.resolve(path, built.args)
-            return Outcome(fn(*args, **built.kwargs, **extra))
         except Exception as e:  # noqa: BLE001 - any exception class is data here
             return Outcome(exc=e)
+        return call_recording_warnings(fn, *args, **built.kwargs, **extra)
 
     def attempt(self, fn: Any, *args: Any, **kwargs: Any) -> Outcome:
         try:
