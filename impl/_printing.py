@@ -33,13 +33,13 @@ class _Formatter:
         vals = finite.tolist()
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         if self.int_mode:
-            if mx / mn > 1000.0 or mx > 1.0e8:
+            if mx > 1000.0 * mn or mx > 1.0e8:
                 self.sci_mode = True
                 self.max_width = max(len(f"{v:.{PRECISION}e}") for v in vals)
             else:
                 self.max_width = max(self.max_width, max(len(f"{v:.0f}") + 1 for v in vals))
         else:
-            if mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4:
+            if mx > 1000.0 * mn or mx > 1.0e8 or mn < 1.0e-4:
                 self.sci_mode = True
                 self.max_width = max(len(f"{v:.{PRECISION}e}") for v in vals)
             else:

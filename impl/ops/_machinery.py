@@ -55,8 +55,12 @@ def operand_array(x: Any, dtype: D.dtype, xp: Any) -> Any:
     """A backend array of `dtype` for a tensor or a Python scalar (scalars wrap like torch: uint8 + 300)."""
     if isinstance(x, Tensor):
         a = x._array
-        return a if a.dtype == dtype.np else a.astype(dtype.np)
-    return xp.asarray(np.array(x).astype(dtype.np))
+        if a.dtype == dtype.np:
+            return a
+        with errstate():  # an int32 65520 cast to float16 is inf, silently as in torch
+            return a.astype(dtype.np)
+    with errstate():
+        return xp.asarray(np.array(x).astype(dtype.np))
 
 
 def same_device(opname: str, *tensors: Any) -> Any:
@@ -221,9 +225,10 @@ def check_no_overlap(out: Tensor, inp: Any) -> None:
 def write(target: Tensor, arr: Any) -> None:
     """Write values into target's memory (cast to its dtype, broadcast) and bump its version."""
     dst = target._array
-    if getattr(arr, "dtype", None) != dst.dtype:
-        arr = target._xp.asarray(arr).astype(dst.dtype)
-    dst[...] = arr
+    with errstate():  # a cast that overflows gives inf, silently as in torch
+        if getattr(arr, "dtype", None) != dst.dtype:
+            arr = target._xp.asarray(arr).astype(dst.dtype)
+        dst[...] = arr
     target._bump()
 
 

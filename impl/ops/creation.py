@@ -62,7 +62,8 @@ def _infer(data: Any) -> tuple:
             d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
             dt = d if dt is None else D.promote_types(dt, d)
         dt = dt or D.get_default_dtype()
-        arr = np.array(vals, dtype=dt.np).reshape(_shape_of(data))
+        with M.errstate():  # [65520.0, half_tensor] is [inf, ...] in torch, without a warning
+            arr = np.array(vals, dtype=dt.np).reshape(_shape_of(data))
         return arr, dt
     if isinstance(data, (bool, int, float)):
         return np.array(data), _scalar_dtype(data)
@@ -158,9 +159,11 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         flat = np.zeros(geo.storage_extent(data.shape, stride, 0), dtype=dt.np)
         t = Tensor._make(Storage(flat, dev), data.shape, stride, 0, dt)
         if arr.size:
-            t._array[...] = arr.astype(dt.np, copy=False)
+            with M.errstate():
+                t._array[...] = arr.astype(dt.np, copy=False)
         return t.requires_grad_(True) if requires_grad else t
-    out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
+    with M.errstate():  # tensor(65520.0, dtype=float16) is inf in torch, silently
+        out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
     return _finish(out, dt, dev, requires_grad)
 
 

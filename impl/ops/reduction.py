@@ -147,6 +147,28 @@ def _exclusive_prod_grad(x: Tensor, g: Tensor, d: int) -> Tensor:
     return g * (both.conj() if both.is_complex() else both)
 
 
+def _prod_array(a: Any, axis: int | None, keepdims: bool, xp: Any) -> Any:
+    """The product over ``axis`` (all of ``a`` when None) as torch's CPU kernel computes it.
+
+    torch multiplies half-precision values one after another and rounds every partial product to half:
+    [300, 300, 0.001] overflows to inf, and [5]*7 + [0] is inf * 0 = nan, where a float32 accumulator
+    gives 90 and 0.  A cumulative product in float16 rounds the same way; other dtypes are NumPy's."""
+    if a.ndim == 0:
+        return a
+    if a.dtype != np.float16:
+        with M.errstate():
+            return a.prod(axis=axis, keepdims=keepdims)
+    lanes = a.reshape(-1) if axis is None else xp.moveaxis(a, axis, -1)
+    if lanes.shape[-1] == 0:
+        r = xp.ones(lanes.shape[:-1], dtype=a.dtype)
+    else:
+        with M.errstate():
+            r = xp.cumprod(lanes, axis=-1)[..., -1]
+    if not keepdims:
+        return r
+    return r.reshape((1,) * a.ndim) if axis is None else xp.expand_dims(r, axis)
+
+
 @M.export()
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
     M.check_tensor(input, "prod")
@@ -165,20 +187,12 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             d = geo.wrap_dim(dim, input.dim())
             shape = _reduce_shape(input._shape, (d,), keepdim) if input.dim() else ()
             M.write_out(out, xp.ones(shape, dtype=rdt.np), rdt, "prod", [])
-            a = input._array.astype(rdt.np)
-            a = a.astype(np.float32) if rdt is D.float16 else a
-            arr = a.prod(axis=d, keepdims=keepdim) if input.dim() else a
+            arr = _prod_array(input._array.astype(rdt.np), d, keepdim, xp)
             out._array[...] = xp.asarray(arr).astype(rdt.np)
             return out
     a = input._array if input._dtype is rdt else input._array.astype(rdt.np)
-    a = a.astype(np.float32) if rdt is D.float16 else a
-    if dim is None:
-        arr = a.prod() if input.dim() else a
-        d = None
-    else:
-        d = geo.wrap_dim(dim, input.dim())
-        arr = a.prod(axis=d, keepdims=keepdim) if input.dim() else a
-    arr = xp.asarray(arr).astype(rdt.np)
+    d = None if dim is None else geo.wrap_dim(dim, input.dim())
+    arr = xp.asarray(_prod_array(a, d, keepdim and d is not None, xp)).astype(rdt.np)
     if out is not None:
         return M.write_out(out, arr, rdt, "prod", [input])
     in_shape = input._shape
