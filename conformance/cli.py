@@ -76,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-q", "--quiet", action="store_true", help="only the summary")
     rep = sub.add_parser("report", help="render results files to HTML", add_help=False)
     rep.add_argument("rest", nargs=argparse.REMAINDER)
+    mu = sub.add_parser("mutate", help="mutation-test the suite: run each check on wrong versions of torch "
+                                       "and count the mutants it misses (conformance/mutants.py)")
+    mu.add_argument("--ops", default="", help="comma-separated op names or groups (default: all)")
+    mu.add_argument("--mutations", default="", help="comma-separated mutation names (default: all)")
+    mu.add_argument("--profile", default="ci", choices=["ci", "dev", "thorough"])
+    mu.add_argument("--out", default="reports/mutation", help="directory for mutation.jsonl")
     lst = sub.add_parser("list", help="list ops and the (check, oracle) pairs that apply")
     lst.add_argument("--ops", default="")
     lst.add_argument("--specs", default=None)
@@ -90,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .catalog import SpecError
     try:
+        if args.cmd == "mutate":
+            return _mutate(args)
         return _list(args) if args.cmd == "list" else run(args, argv)
     except SpecError as e:
         print(f"spec error: {e}", file=sys.stderr)
@@ -103,6 +111,51 @@ def _list(args: argparse.Namespace) -> int:
         pairs = ", ".join(f"{c.name}/{o}" for c, o in engine.cases(op))
         print(f"{op.group:12} {op.name:14} {op.torch:24} {pairs}")
     return 0
+
+
+def _mutate(args: argparse.Namespace) -> int:
+    """Exit 0 when every applicable mutant is killed, 1 when any survives (or errs)."""
+    import dataclasses
+    import warnings
+
+    from . import catalog, mutants, profiles
+    cat = catalog.load()
+    ops = cat.select(_csv(args.ops))
+    wanted = _csv(args.mutations)
+    unknown = sorted(set(wanted) - set(mutants.BY_NAME))
+    if unknown:
+        print(f"unknown mutation(s) {unknown}; known: {list(mutants.BY_NAME)}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "mutation.jsonl"
+    total = sum(1 for op in ops for m in mutants.mutants_for(op) if not wanted or m.name in wanted)
+    print(f"mutate: {total} mutants of {len(ops)} ops, profile={args.profile} -> {path}", flush=True)
+    done = 0
+    with open(path, "w") as f, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+
+        def progress(o: mutants.Outcome) -> None:
+            nonlocal done
+            done += 1
+            f.write(json.dumps(dataclasses.asdict(o)) + "\n")
+            f.flush()  # an interrupted run keeps every verdict so far
+            mark = "" if o.status in ("killed", "n/a", "unexercised") else f"  <-- {o.status.upper()}"
+            print(f"[{done:4}/{total}] {o.op:16} {o.mutation:20} {o.check:8} {o.status:8} {o.seconds:5.1f}s{mark}",
+                  flush=True)
+
+        outcomes = mutants.run(cat, ops, profiles.get(args.profile), wanted or None, progress)
+    print(f"\n{'mutation':22} {'check':8} killed survived unexercised error  n/a")
+    for name, row in mutants.summary(outcomes).items():
+        m = mutants.BY_NAME[name]
+        print(f"{name:22} {m.check:8} {row['killed']:6} {row['survived']:8} {row['unexercised']:11} "
+              f"{row['error']:5} {row['n/a']:4}")
+    for o in outcomes:
+        if o.status in ("survived", "error", "unexercised"):
+            print(f"  {o.status.upper():8} {o.op}/{o.mutation} ({o.check}, {o.dtype}): "
+                  f"{mutants.BY_NAME[o.mutation].what}{': ' + o.reason if o.reason else ''}")
+    print(f"mutation score: {mutants.score(outcomes):.1%} of applicable mutants killed; results: {path}")
+    return 0 if all(o.status in ("killed", "n/a", "unexercised") for o in outcomes) else 1
 
 
 def _csv(s: str) -> list[str]:
