@@ -154,7 +154,10 @@ def _mutate(args: argparse.Namespace) -> int:
         if o.status in ("survived", "error", "unexercised"):
             print(f"  {o.status.upper():8} {o.op}/{o.mutation} ({o.check}, {o.dtype}): "
                   f"{mutants.BY_NAME[o.mutation].what}{': ' + o.reason if o.reason else ''}")
+    from .report.mutation import read_outcomes, render_mutation
+    render_mutation(read_outcomes(path), out / "mutation.html", profile=args.profile, planned=total)
     print(f"mutation score: {mutants.score(outcomes):.1%} of applicable mutants killed; results: {path}")
+    print(f"report:  {out / 'mutation.html'}")
     return 0 if all(o.status in ("killed", "n/a", "unexercised") for o in outcomes) else 1
 
 

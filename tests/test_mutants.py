@@ -42,4 +42,19 @@ def test_mutate_command(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert code == 0, out
     assert "mutation score: 100.0%" in out and (tmp_path / "mutation.jsonl").read_text().count("killed") == 2
+    html = (tmp_path / "mutation.html").read_text()
+    assert "100.0%" in html and "values_off" in html and "Every applicable mutant was killed" in html
     assert cli.main(["mutate", "--mutations", "nonsense", "--out", str(tmp_path)]) == 2
+
+
+def test_mutation_page_lists_survivors_escaped(tmp_path) -> None:
+    from conformance.report.mutation import render_mutation
+
+    outcomes = [{"op": "<script>x</script>", "mutation": "values_off", "check": "forward", "dtype": "float32",
+                 "status": "survived", "reason": "3 changed results went unnoticed", "seconds": 1.0, "repro": None},
+                {"op": "exp", "mutation": "grad_scaled", "check": "grad", "dtype": "float32", "status": "killed",
+                 "reason": "", "seconds": 0.5, "repro": None}]
+    render_mutation(outcomes, tmp_path / "m.html", planned=3)
+    html = (tmp_path / "m.html").read_text()
+    assert "<script>x" not in html and "&lt;script&gt;x" in html
+    assert "Not killed (1)" in html and "50.0%" in html and "INCOMPLETE RUN" in html
