@@ -117,6 +117,44 @@ def _grad_scaled(f: Callable) -> Callable:
     return lambda *a, **k: f(*[scale(x) for x in a], **{n: scale(v) for n, v in k.items()})
 
 
+def _no_promotion(f: Callable) -> Callable:
+    """The result cast to the first tensor argument's dtype, as if the op skipped type promotion."""
+    import torch
+
+    def first_dtype(a: tuple, k: dict) -> Any:
+        for v in (*a, *k.values()):
+            if isinstance(v, torch.Tensor):
+                return v.dtype
+            if isinstance(v, (list, tuple)) and v and isinstance(v[0], torch.Tensor):
+                return v[0].dtype
+        return None
+
+    def g(*a: Any, **k: Any) -> Any:
+        d = first_dtype(a, k)
+
+        def cast(t: Any) -> Any:
+            _changed(d is not None and t.dtype != d)
+            return t if d is None else t.to(d)
+
+        return _map_first(f(*a, **k), cast)
+
+    return g
+
+
+def _stride_off(f: Callable) -> Callable:
+    """A view whose size-1 dim has its stride off by one: same values, same storage, wrong stride()."""
+    def bump(t: Any) -> Any:
+        ones = [i for i, n in enumerate(t.shape) if n == 1]
+        _changed(bool(ones) and t.numel() > 0)
+        if not ones or t.numel() == 0:
+            return t
+        stride = list(t.stride())
+        stride[ones[0]] += 1
+        return t.as_strided(t.shape, stride, t.storage_offset())
+
+    return lambda *a, **k: _map_first(f(*a, **k), bump)
+
+
 def _out_ignored(f: Callable) -> Callable:
     def g(*a: Any, **k: Any) -> Any:
         out = k.pop("out", None)
@@ -186,6 +224,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              _returns_tensor, lambda d: True, _values_off),
     Mutation("float32_widened", "dtype", "a float32 result returned as float64",
              lambda op: op.returns in ("new", "view_or_copy") and "float32" in op.dtypes, _is_float32, _widened),
+    Mutation("no_promotion", "dtype", "the result cast to the first tensor argument's dtype (no type promotion)",
+             lambda op: op.returns in ("new", "view_or_copy") and op.random is None
+             and sum(a.kind in ("tensor", "broadcast_tensor", "matrix", "tensors") for a in op.all_args) >= 2
+             or any(a.kind == "tensors" for a in op.all_args), lambda d: True, _no_promotion),
+    Mutation("stride_off", "view", "a view's size-1 dim with its stride off by one (values unchanged)",
+             lambda op: op.returns == "view", lambda d: True, _stride_off),
     Mutation("view_copies", "view", "a view returned as a copy (same values, own memory)",
              lambda op: op.returns == "view", lambda d: True, _copies),
     Mutation("grad_scaled", "grad", "the gradient each input receives scaled by 1.5",

@@ -5,6 +5,7 @@ Broadcasting, promotion, in-place and out= semantics are shared in _unary/_binar
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -139,14 +140,25 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
     xp = like._xp
-    # torch computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays inf.
-    # Comparisons cast both operands to the common dtype first (a float32 2e-33 equals a float16 0).
+    # torch casts tensor operands to the common dtype first (an int 65520 is inf in float16, a float32
+    # 1e-45 is 0), then computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays
+    # inf. A Python scalar goes straight to the opmath type (1e-8 is not first rounded to half's 0), and so
+    # does a 0-d CPU tensor as the second operand of mul and div: their kernels read it with
+    # original_scalar_value (float16 0.0946 * int32 65520 is 6200 there, where add gives inf).
     opdt = D.float32 if cdt is D.float16 and op.dtype_rule != "compare" else cdt
+    scalar_b = (op.name in ("mul", "div") and isinstance(b, Tensor) and not b._shape
+                and b._storage.device.type == "cpu")
+
+    def operand(v: Any) -> Any:
+        if opdt is not cdt and isinstance(v, Tensor) and v._dtype is not cdt and not (scalar_b and v is b):
+            return M.operand_array(v, cdt, xp).astype(opdt.np)
+        return M.operand_array(v, opdt, xp)
+
     with M.errstate():
-        bb = M.operand_array(b, opdt, xp)
+        bb = operand(b)
         if alpha is not None and alpha != 1:
             bb = bb * M.operand_array(alpha, opdt, xp)
-        arr = op.fn(xp, M.operand_array(a, opdt, xp), bb)
+        arr = op.fn(xp, operand(a), bb)
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
     return arr, rdt, like
@@ -393,13 +405,16 @@ def _pow_grads(g, a, b, y):
         # torch masks the base == 0 case so that 0 ** b has a zero (not nan) gradient w.r.t. b for b >= 0
         from .selection import where
 
-        ab = a if isinstance(a, Tensor) else a
-        logs = (ab if isinstance(ab, Tensor) else Tensor._wrap(np.asarray(ab), D.result_type(b, ab))).log()
-        gb = g * y * logs
-        if isinstance(ab, Tensor):
-            gb = where((ab == 0) & (b >= 0), 0.0, gb)  # (gb * 0 would keep the nan of log(0) * 0)
-        elif ab == 0:
-            gb = where(b >= 0, 0.0, gb)
+        # torch's pow_backward_exponent: grad * where(cond, 0, result * log(self)), self first cast to the
+        # promoted dtype; a Python base's log is a double Scalar (rounded once with result, not first to half)
+        if isinstance(a, Tensor):
+            rdt = D.result_type(a, b)
+            logs = (a if a._dtype is rdt else a.to(rdt)).log()
+            gb = g * where((a == 0) & (b >= 0), 0.0, y * logs)  # (gb * 0 would keep the nan of log(0) * 0)
+        else:
+            base = float(a)
+            yl = y * (math.log(base) if base > 0 else (-math.inf if base == 0 else math.nan))
+            gb = g * (where(b >= 0, 0.0, yl) if base == 0 else yl)
     return ga, gb
 
 
