@@ -15,10 +15,16 @@ from . import _machinery as M
 
 def _copy_with_strides(src: Tensor, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
     """A copy laid out like torch's preserve_format result (clone, to): see _geometry.like_strides."""
-    stride = geo.like_strides(src._shape, src._stride)
-    flat = xp.zeros(geo.storage_extent(src._shape, stride, 0), dtype=dtype.np)
-    out = Tensor._make(Storage(flat, dev), src._shape, stride, 0, dtype)
-    out._array[...] = _transfer(src._array, xp)
+    return strided_copy(src._array, geo.like_strides(src._shape, src._stride), xp, dtype, dev)
+
+
+def strided_copy(arr: Any, stride: tuple, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
+    """A new tensor with arr's shape and values (cast to dtype), laid out with the given strides in its own
+    storage (as torch's empty_strided, then a copy)."""
+    shape = tuple(arr.shape)
+    flat = xp.zeros(geo.storage_extent(shape, stride, 0), dtype=dtype.np)
+    out = Tensor._make(Storage(flat, dev), shape, tuple(stride), 0, dtype)
+    out._array[...] = _transfer(arr, xp)
     return out
 
 
