@@ -155,8 +155,6 @@ def _declare(impl: str, feature_reasons: dict[str, str]) -> None:
 
 # Divergences of impl found by this module (torch 2.13.0); the lead fixes impl, then removes the line.
 _declare("impl", {
-    "index_result_strides": "advanced indexing (x[[i]], x[index_tensor]) of a non-row-major or empty tensor: "
-                            "torch's result keeps the source's stride order, impl's is row-major",
 })
 GAPS["impl"].update({  # directed checks only (the machine never generates these)
 })

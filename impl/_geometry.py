@@ -198,3 +198,122 @@ def like_strides(shape: Sequence[int], stride: Sequence[int]) -> tuple:
         out[d] = acc
         acc *= shape[d] if shape[d] > 1 else 1
     return tuple(out)
+
+
+def expand_strides(shape: Sequence[int], stride: Sequence[int], sizes: Sequence[int]) -> tuple:
+    """Strides of torch's expand (inferExpandGeometry) of a valid broadcast: a dim that is actually expanded
+    gets stride 0, a new leading dim of size 1 the stride a contiguous layout would give it."""
+    n, lead = len(sizes), len(sizes) - len(shape)
+    out = [0] * n
+    for i in range(n - 1, -1, -1):
+        if i >= lead:
+            cur, st = shape[i - lead], stride[i - lead]
+        else:
+            cur, st = 1, sizes[i + 1] * out[i + 1] if i + 1 < n else 1
+        out[i] = st if cur == sizes[i] else 0
+    return tuple(out)
+
+
+def _iter_perm(shape: Sequence[int], operands: list) -> list:
+    """TensorIterator's reorder_dimensions: the iteration order (innermost first) of `shape` over the input
+    operands' strides (compute_strides zeroes a broadcast size-1 dim).  For two dims, the first operand
+    with both strides nonzero decides: the smaller stride goes inner; equal strides keep the order unless
+    the inner dim is the larger; an operand with a zero stride or an equal tie passes to the next."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))
+    if nd <= 1:
+        return list(range(nd))
+
+    def should_swap(d0: int, d1: int) -> int:
+        for st in operands:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, nd):  # insertion sort that tolerates ambiguous comparisons
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def iter_output_strides(shape: Sequence[int], inputs: list) -> tuple:
+    """Strides of the output TensorIterator allocates for `inputs` ((shape, stride) pairs broadcast to
+    `shape`; the output undefined): fast setup when all inputs have the output's shape (all contiguous:
+    contiguous; all non-overlapping and dense with equal strides: those strides), else dense strides in
+    reorder_dimensions' order: contiguous when that order is row-major, else each dim's stride is the product
+    of the sizes inside it (a size-0 dim zeroes the strides outside it)."""
+    shape = tuple(shape)
+    nd = len(shape)
+    if inputs and all(tuple(s) == shape for s, _ in inputs):
+        if all(is_contiguous(s, st) for s, st in inputs):
+            return contiguous_strides(shape)
+        strides = {tuple(st) for _, st in inputs}
+        if len(strides) == 1 and all(is_non_overlapping_and_dense(s, st) for s, st in inputs):
+            return strides.pop()
+    operands = []
+    for s, st in inputs:
+        lead = nd - len(s)
+        operands.append([0] * lead + [0 if s[i] == 1 and shape[lead + i] != 1 else st[i] for i in range(len(s))])
+    perm = _iter_perm(shape, operands)
+    if perm == list(range(nd - 1, -1, -1)):
+        return contiguous_strides(shape)
+    out, acc = [0] * nd, 1
+    for d in perm:
+        out[d] = acc
+        acc *= shape[d]
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def index_result_geometry(shape: tuple, stride: tuple, indices: tuple) -> tuple:
+    """(shape, strides) of torch's advanced-indexing result (aten::index on CPU): `indices` holds, per dim of
+    the indexed tensor, None or the (shape, stride) of an index tensor (a mask already split into its
+    nonzero() columns), with a third item True for an int32 one.  Follows make_info: the index tensors are
+    broadcast together (expand), an int32 one is then converted with .to(kLong) (preserve_format:
+    like_strides), they are moved to the front with their dims when not adjacent (transposeToFront), the
+    source is restrided with stride 0 over the indexed subspace (restride_src) and each index viewed with
+    size-1 dims around it (reshape_indexer); TensorIterator then allocates the output from those inputs
+    (iter_output_strides).  So the result keeps the source's stride order over the kept dims and the index
+    tensors' order over the indexed subspace."""
+    indices = list(indices) + [None] * (len(shape) - len(indices))
+    defined = [i for i in indices if i is not None]
+    bshape = broadcast_shapes(*(i[0] for i in defined))
+
+    def broadcast(i: tuple) -> tuple:
+        st = i[1] if tuple(i[0]) == bshape else expand_strides(i[0], i[1], bshape)
+        return bshape, like_strides(bshape, st) if len(i) > 2 and i[2] else st  # .to(kLong), after expand
+
+    indices = [None if i is None else broadcast(i) for i in indices]
+    dims = [d for d, i in enumerate(indices) if i is not None]
+    if dims != list(range(dims[0], dims[-1] + 1)):  # not adjacent: transposeToFront
+        order = dims + [d for d, i in enumerate(indices) if i is None]
+        shape, stride = [shape[d] for d in order], [stride[d] for d in order]
+        indices = [indices[d] for d in order]
+        dims = list(range(len(dims)))
+    before, after = dims[0], len(shape) - dims[-1] - 1
+    out_shape = tuple(shape[:before]) + bshape + tuple(shape[len(shape) - after:])
+    src_stride = tuple(stride[:before]) + (0,) * len(bshape) + tuple(stride[len(stride) - after:])
+    pad = (1,) * before + bshape + (1,) * after
+    inputs = [(out_shape, src_stride)]
+    for i in indices:
+        if i is not None:
+            inputs.append((pad, pad_index_strides(bshape, i[1], before, after)))
+    return out_shape, iter_output_strides(out_shape, inputs)
+
+
+def pad_index_strides(shape: tuple, stride: Sequence[int], before: int, after: int) -> tuple:
+    """reshape_indexer: the index viewed with `before` and `after` size-1 dims around it."""
+    new = (1,) * before + tuple(shape) + (1,) * after
+    st = view_strides(shape, stride, new)
+    return st if st is not None else contiguous_strides(new)

@@ -15,11 +15,17 @@ from . import _machinery as M
 
 def _copy_with_strides(src: Tensor, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
     """A copy laid out like torch's preserve_format result (clone, to): see _geometry.like_strides."""
-    stride = geo.like_strides(src._shape, src._stride)
-    flat = xp.zeros(geo.storage_extent(src._shape, stride, 0), dtype=dtype.np)
-    out = Tensor._make(Storage(flat, dev), src._shape, stride, 0, dtype)
+    return strided_copy(src._array, geo.like_strides(src._shape, src._stride), xp, dtype, dev)
+
+
+def strided_copy(arr: Any, stride: tuple, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
+    """A new tensor with arr's shape and values (cast to dtype), laid out with the given strides in its own
+    storage (as torch's empty_strided, then a copy)."""
+    shape = tuple(arr.shape)
+    flat = xp.zeros(geo.storage_extent(shape, stride, 0), dtype=dtype.np)
+    out = Tensor._make(Storage(flat, dev), shape, tuple(stride), 0, dtype)
     with M.errstate():  # 70000.0 cast to float16 is inf in torch, silently
-        out._array[...] = _transfer(src._array, xp)
+        out._array[...] = _transfer(arr, xp)
     return out
 
 

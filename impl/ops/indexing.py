@@ -8,6 +8,7 @@ import numpy as np
 import warnings
 
 from .. import _backend, _geometry as geo, dtypes as D
+from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
 from . import views as V
@@ -90,6 +91,8 @@ def _np_index(x: Tensor, idx: Any) -> tuple:
             out.append(i._array)
         elif isinstance(i, list):
             arr = np.asarray(i)
+            if arr.size == 0 and arr.dtype.kind == "f":
+                arr = arr.astype(np.int64)  # x[[]]: torch makes an empty list an int64 index
             if arr.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(x._xp.asarray(arr))
@@ -133,13 +136,143 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         _check_item(i)
     if not any(_is_advanced(i) for i in items):
         return basic_index(self, idx)
+    if _selects_first(items):
+        view, rest = _split_view(self, items)
+        return getitem(view, rest)
     np_idx = _np_index(self, idx)
     arr = _checked(lambda: self._array[np_idx])
-    out = M.wrap(self._xp.array(arr, copy=True), self._dtype, self)
+    out = _index_result(self, items, arr)
     in_shape = self._shape
     # the index tensors are saved like torch saves them, so a second backward without retain_graph raises
     saved = [i for i in _as_tuple(idx) if isinstance(i, Tensor)]
     return M.record(out, "IndexBackward0", [self], lambda g, *s: (_index_grad(g[0], in_shape, np_idx),), saved)
+
+
+def _index_result(x: Tensor, items: tuple, arr: Any) -> Tensor:
+    """x[items]'s values `arr` in a new tensor laid out as torch lays out its advanced-indexing result.
+
+    torch (2.13, CPU) does not return a row-major result: python indexing applies the basic items as a view
+    (applySlicing), then aten::index makes a TensorIterator over the source restrided with stride 0 across
+    the indexed subspace and the index tensors viewed into the result's shape, and lets it allocate the
+    output in its iteration order (_geometry.index_result_geometry).  Observed against torch on thousands
+    of random sources (permuted, transposed, expanded, stepped, size-0/size-1 dims) and index tensors
+    (first/middle/last dims, adjacent or split by a slice (moved to the front), broadcast, transposed,
+    int32, masks): the kept dims keep the source's stride order among themselves and the indexed subspace
+    follows the index tensors' order, e.g. arange(24).view(2, 3, 4).permute(2, 0, 1)[:, [0]] is (4, 1, 3)
+    with strides (1, 4, 4), and an empty result multiplies its strides by the size-0 dim (zeros(2, 0, 1)[[0, 1]]:
+    (0, 1, 0)); dims no operand orders (stride 0 or equal) stay row-major, so t()[[0, 1]] of a 2-d tensor is
+    contiguous, and so is a result whose operands all have its shape (every dim indexed)."""
+    stride = None
+    plan = _index_plan(x, items)
+    if plan is not None:
+        shape, st = geo.index_result_geometry(*plan)
+        if shape == tuple(arr.shape):  # (NumPy's and torch's result shapes agree; else keep it row-major)
+            stride = st
+    if stride is None or stride == geo.contiguous_strides(arr.shape):
+        return M.wrap(x._xp.array(arr, copy=True), x._dtype, x)
+    from .copying import strided_copy
+    return strided_copy(arr, stride, x._xp, x._dtype, x.device)
+
+
+def _torch_split(x: Tensor, items: tuple) -> tuple:
+    """torch's applySlicing: (basic, parts) where `basic` indexes the view that the basic items leave (ints
+    select; slices; None and a bool scalar unsqueeze; each advanced item is full slices over its dims) and
+    `parts` lists, for each advanced item, (its first dim in that view, the index to apply there, the
+    (shape, stride[, converted]) of each index tensor aten::index gets for it): a tensor as it is (int32:
+    converted to long after broadcasting); a list or an ndarray becomes a new contiguous long tensor; a
+    mask of k dims k nonzero() columns; a bool scalar [0] or []."""
+    basic, parts, dim, ellipsis = [], [], 0, False
+    specified = 0
+    for i in items if any(i is Ellipsis for i in items) else ():  # the dims the Ellipsis leaves out
+        if isinstance(i, (bool, np.bool_)) or i is None or i is Ellipsis:
+            continue
+        k = _mask_dims(i)
+        specified += k if k is not None else 1
+    for i in items:
+        if i is None or i is Ellipsis:
+            basic.append(i)
+            dim += 1 if i is None else 0 if ellipsis else x.dim() - specified
+            ellipsis = ellipsis or i is Ellipsis
+            continue
+        if isinstance(i, (slice, int, np.integer)) and not isinstance(i, (bool, np.bool_)):
+            basic.append(i)
+            dim += isinstance(i, slice)
+            continue
+        if isinstance(i, Tensor):
+            a, shape, mask = None, i._shape, i._dtype in _MASK_DTYPES
+        else:
+            a = np.asarray(i) if isinstance(i, (list, bool, np.bool_)) else i
+            shape, mask = tuple(a.shape), a.dtype == np.bool_
+        if not shape and not mask:
+            basic.append(int(a if a is not None else i.item()))  # a 0-d integer array indexes like an int
+        elif not shape:  # a bool scalar: a new dim of size 1, indexed by [0] (True) or [] (False)
+            basic.append(None)
+            n = 1 if bool(a if a is not None else i.item()) else 0
+            parts.append((dim, np.zeros(n, np.int64), [((n,), (1,))]))
+            dim += 1
+        elif mask:
+            arr = i._array if a is None else a
+            n = int((np if isinstance(arr, np.ndarray) else x._xp).count_nonzero(arr))
+            basic.extend([_ALL] * len(shape))
+            parts.append((dim, i, [((n,), (1,))] * len(shape)))
+            dim += len(shape)
+        else:
+            basic.append(_ALL)
+            parts.append((dim, i, [(shape, geo.contiguous_strides(shape)) if a is not None
+                                   else (shape, i._stride, i._dtype is not D.int64)]))
+            dim += 1
+    return tuple(basic), parts
+
+
+def _index_plan(x: Tensor, items: tuple) -> Any:
+    """What torch's aten::index gets for x[items]: the shape and strides of the basic items' view and, per
+    dim of that view, None or the (shape, stride) of its long index tensor (see _torch_split).  None when
+    nothing is indexed by a tensor (a 0-d integer ndarray)."""
+    basic, parts = _torch_split(x, items)
+    if not parts:
+        return None
+    if all(b is Ellipsis or b == _ALL for b in basic):
+        shape, stride = x._shape, x._stride
+    else:
+        with grad_mode.no_grad():
+            view = basic_index(x, basic)
+        shape, stride = view._shape, view._stride
+    per_dim: list = [None] * len(shape)
+    for d, _, geoms in parts:
+        per_dim[d:d + len(geoms)] = geoms
+    return shape, stride, tuple(per_dim)
+
+
+_ALL = slice(None)
+
+
+def _selects_first(items: tuple) -> bool:
+    """An int among advanced items: NumPy broadcasts it with the index arrays (so x[1, :, [0, 1]] moves the
+    indexed dims to the front), torch selects it first (applySlicing), leaving the index on the view."""
+    return any(isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)) for i in items)
+
+
+def _split_view(x: Tensor, items: tuple) -> tuple:
+    """(view, rest): x[items] is rest applied to the view of x's basic items, as torch indexes."""
+    basic, parts = _torch_split(x, items)
+    view = basic_index(x, basic)
+    rest: list = [slice(None)] * view.dim()
+    for d, item, geoms in reversed(parts):
+        rest[d:d + len(geoms)] = [item]
+    return view, tuple(rest)
+
+
+_MASK_DTYPES = (D.bool_, D.uint8)
+
+
+def _mask_dims(i: Any) -> Any:
+    """The dims a mask index consumes (None for any other index, which consumes one)."""
+    if isinstance(i, Tensor):
+        return i.dim() if i._dtype in _MASK_DTYPES else None
+    if isinstance(i, (list, np.ndarray)) or hasattr(i, "__array__"):
+        a = np.asarray(i) if isinstance(i, list) else i
+        return a.ndim if getattr(a, "dtype", None) == np.bool_ else None
+    return None
 
 
 def _index_grad(g: Tensor, in_shape: tuple, np_idx: tuple) -> Tensor:
@@ -159,6 +292,10 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
         if not isinstance(value, Tensor):
             value = _scalar_value(value, self)
         _copy_to(target, value)
+        return
+    if _selects_first(items):
+        view, rest = _split_view(self, items)
+        _index_put(view, rest, value)
         return
     _index_put(self, idx, value)
 

@@ -1,8 +1,12 @@
 """Property tests for views: random shapes, random basic indices, random permutations and
-random target shapes.  Layout, storage sharing, values and raise/no-raise must match torch."""
+random target shapes.  Layout, storage sharing, values and raise/no-raise must match torch.
+Also advanced indexing of sources of any layout: a copy, with torch's result strides."""
+import itertools
+
 import numpy as np
+import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as npst
 
 from tests.helpers import assert_same, assert_same_meta, error_kind, lib, shares_storage
@@ -167,3 +171,189 @@ def test_expand_matches_torch(data, shape):
     assert_same_meta(vl, vt, msg=f"expand{tgt} of {src_shape}")
     assert shares_storage(vl, bl) == shares_storage(vt, bt)
     assert_same(vl, vt)
+
+
+# ------------------------------------------------------------------ advanced indexing: result layout
+
+@st.composite
+def strided_source(draw):
+    """A recipe for a float32 source of any layout: arange (zeros if empty) of some shape, stepped
+    slices, a permutation, size-1 dims expanded (stride 0), maybe an unsqueeze."""
+    side = st.sampled_from([3, 2, 4, 1, 2, 3, 2, 4, 0])  # size-0 dims now and then
+    base = tuple(draw(st.lists(side, max_size=4), label="base shape"))
+    nd = len(base)
+    steps = tuple(draw(st.lists(st.sampled_from([1, 2, 1]), min_size=nd, max_size=nd), label="steps"))
+    perm = draw(st.sampled_from(list(itertools.permutations(range(nd)))[::-1]), label="perm")  # reversed first
+    sliced = [-(-n // s) for n, s in zip(base, steps)]
+    shape = [sliced[p] for p in perm]
+    expand = tuple(draw(st.integers(2, 3)) if n == 1 and draw(st.sampled_from([True, False])) else n
+                   for n in shape)
+    unsq = draw(st.none() | st.integers(0, nd), label="unsqueeze")
+
+    def make(M):
+        x = M.zeros(base) if 0 in base else M.arange(float(int(np.prod(base)))).view(base)
+        x = x[tuple(slice(None, None, s) for s in steps)].permute(perm).expand(expand)
+        return x if unsq is None else x.unsqueeze(unsq)
+
+    return make, (list(expand) if unsq is None else list(expand[:unsq]) + [1] + list(expand[unsq:]))
+
+
+def _index_tensor(M, arr, layout, dtype):
+    """arr as an index tensor with the given layout (same values in both libraries)."""
+    dt = getattr(M, dtype)
+    if layout == "list":
+        return arr.tolist()
+    if layout == "t" and arr.ndim >= 2:
+        return M.tensor(np.ascontiguousarray(arr.transpose()), dtype=dt).permute(*range(arr.ndim - 1, -1, -1))
+    if layout == "expand" and arr.ndim >= 1 and arr.shape[0] > 1 and (arr == arr[:1]).all():
+        return M.tensor(arr[:1], dtype=dt).expand(*arr.shape)
+    return M.tensor(arr, dtype=dt)
+
+
+@st.composite
+def advanced_index(draw, shape):
+    """A recipe for an index with at least one advanced part: index tensors (lists, int64/int32 tensors,
+    transposed or expanded) on some dims, adjacent or split by slices, broadcasting against each other;
+    bool masks over runs of dims; bool scalars; among ints, full/stepped slices, None and Ellipsis."""
+    nd = len(shape)
+    size = st.sampled_from([2, 3, 1, 2, 3, 2, 3, 0])
+    bshape = tuple(draw(st.lists(size, min_size=1, max_size=2), label="index shape"))
+    parts, d = [], 0
+    while d < nd:
+        kind = draw(st.sampled_from(["index", "slice", "index", "mask", "slice", "int"]), label="kind")
+        n = shape[d]
+        if kind == "int":  # torch selects first, then indexes the view (NumPy would broadcast it instead)
+            parts.append(("int", draw(st.integers(-max(n, 1), max(n, 1) - 1))))
+            d += 1
+        elif kind == "slice":
+            parts.append(("slice", slice(draw(st.sampled_from([None, 1, None])), None, draw(st.integers(1, 2)))))
+            d += 1
+        elif kind == "index":
+            ishape = bshape[draw(st.integers(0, len(bshape) - 1)):]  # broadcasts against the others
+            ishape = tuple(1 if draw(st.booleans()) else k for k in ishape)
+            vals = draw(npst.arrays(np.int64, ishape, elements=st.integers(-max(n, 1), max(n, 1) - 1)))
+            if draw(st.booleans()) and vals.ndim:  # constant along dim 0: an expandable index
+                vals = np.broadcast_to(vals[:1], vals.shape).copy()
+            parts.append(("index", vals, draw(st.sampled_from(["list", "c", "t", "expand"])),
+                          draw(st.sampled_from(["int64", "int32"]))))
+            d += 1
+        else:
+            run = draw(st.integers(1, nd - d))
+            parts.append(("mask", draw(npst.arrays(np.bool_, tuple(shape[d:d + run]),
+                                                   elements=st.sampled_from([True, False])))))
+            d += run
+        if draw(st.integers(0, 5)) == 0:
+            parts.append(draw(st.sampled_from([("none",), ("bool", True), ("none",), ("bool", True), ("bool", False)])))
+    if not any(p[0] == "mask" or p[0] == "index" and p[1].ndim for p in parts):  # (a 0-d index is an int)
+        parts.insert(draw(st.integers(0, len(parts))), ("bool", draw(st.sampled_from([True, False]))))
+    if draw(st.booleans()):  # drop trailing slices, or replace a leading run by an Ellipsis
+        while parts and parts[-1][0] == "slice":
+            parts.pop()
+    elif parts and parts[0][0] == "slice":
+        parts[0] = ("ellipsis",)
+        while len(parts) > 1 and parts[1][0] == "slice":
+            parts.pop(1)
+
+    def make(M):
+        out = []
+        for p in parts:
+            if p[0] == "slice":
+                out.append(p[1])
+            elif p[0] == "none":
+                out.append(None)
+            elif p[0] == "ellipsis":
+                out.append(Ellipsis)
+            elif p[0] in ("bool", "int"):
+                out.append(p[1])
+            elif p[0] == "mask":
+                out.append(M.tensor(p[1]))
+            else:
+                out.append(_index_tensor(M, p[1], p[2], p[3]))
+        return tuple(out)
+
+    return make, parts
+
+
+def _check_advanced_index(src, getter, msg):
+    """``getter(M)(x)`` indexes x; ``src(M)`` builds the source.  Outcome, layout (torch's strides,
+    computed now), values and dtype equal torch's, and the result is a copy: writing into it leaves
+    the source as it was."""
+    bl, bt = src(lib), src(torch)
+    assert_same_meta(bl, bt, msg=f"source of {msg}")
+    gl, gt = getter(lib), getter(torch)
+    vl, vt = compare_outcome(lambda x: gl(x) if x is bl else gt(x), bl, bt)
+    if vt is None:
+        return
+    assert_same_meta(vl, vt, msg=msg)
+    assert_same(vl, vt, msg=msg)
+    if vt.numel():  # (empty tensors have no memory to share)
+        assert not shares_storage(vl, bl) and not shares_storage(vt, bt), msg
+    vl.fill_(-1.0)
+    assert_same(bl, bt, msg=f"source after writing into {msg}")
+
+
+@settings(max_examples=max(200, settings.default.max_examples))  # most draws give row-major or empty results
+@given(data=st.data())
+def test_advanced_indexing_result_strides_match_torch(data):
+    """x[index] with index tensors / lists / masks on a source of any layout: the result's strides are
+    torch's (its TensorIterator follows the source's and the indices' stride order), its values and dtype
+    too, and it is a copy."""
+    src, shape = data.draw(strided_source(), label="source")
+    idx, parts = data.draw(advanced_index(shape), label="index")
+    _check_advanced_index(src, lambda M: (lambda i: lambda x: x[i])(idx(M)), f"x{shape}[{parts}]")
+
+
+_ADV_FORMS = [
+    ("M.arange(8.0).view(2, 2, 2).transpose(0, 2)", "[[0]]"),
+    ("M.arange(6.0).view(2, 3).t()", "[M.tensor([1, 0])]"),
+    ("M.arange(6.0).view(2, 3).t()", "[:, [0, 2]]"),
+    ("M.zeros((2, 0, 1))", "[[0, 1]]"),
+    ("M.zeros((2, 0, 1)).transpose(0, 2)", "[[0]]"),
+    ("M.zeros((3, 0, 2)).permute(2, 1, 0)", "[:, :, [0, 1]]"),
+    ("M.arange(6.0).view(3, 2)[:, None]", "[:, [0]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[:, [0]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[..., [0, 1]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[[0, 1], :, [0, 1]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[[[0], [1]], :, [0, 1]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[None, :, [0, 1]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[True, :, [0, 1]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[:, M.tensor([[True, False, True], [False, True, True]])]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[M.tensor([True, False, True, True]), 1:]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[1:, ::2, [1, 0]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[np.array([0, 1])]"),
+    ("M.arange(4.0).view(1, 4).expand(3, 4)", "[:, [0]]"),
+    ("M.arange(4.0).view(1, 4).expand(3, 4).t()", "[:, [0, 1]]"),
+    ("M.arange(3.0)", "[M.tensor([[0, 1], [1, 2]]).t()]"),
+    ("M.arange(3.0)", "[M.tensor([[0, 1], [1, 2]], dtype=M.int32).t()]"),
+    ("M.arange(3.0)", "[False]"),
+    ("M.tensor(3.0)", "[True]"),
+    ("M.tensor(3.0)", "[None, False]"),
+    ("M.arange(6, dtype=M.int16).view(2, 3).t()[None]", "[:, [1]]"),
+    ("M.arange(6.0).view(2, 3).t()", "[[[0, 1]], [[1], [0]]]"),
+    ("M.arange(9.0).view(3, 3)", "[M.tensor([0, 0], dtype=M.int32), M.tensor([[0, 0], [0, 0]]).t()]"),
+    ("M.arange(6.0).view(2, 3).t()", "[[]]"),
+    # an int among index tensors selects first (torch), it is not broadcast with them (NumPy)
+    ("M.arange(24.0).view(2, 3, 4)", "[1, :, [0, 1]]"),
+    ("M.arange(24.0).view(2, 3, 4).permute(2, 0, 1)", "[1, :, [0, 1]]"),
+    ("M.arange(48.0).view(2, 3, 4, 2)", "[:, [0, 1], :, 1]"),
+    ("M.arange(24.0).view(2, 3, 4)", "[M.tensor(1), ..., [3, 0]]"),
+]
+
+
+@pytest.mark.parametrize("index", ["[1, :, [0, 1]]", "[:, [0, 1], :, 1]", "[0, [1, 0], :, [1]]",
+                                   "[-1, M.tensor([True, False, True])]"])
+def test_index_assignment_with_an_int_selects_first(index):
+    """t[int, ..., idx] = v writes where torch writes: the int selects before the index applies."""
+    def run(M):
+        t = M.zeros((2, 3, 4, 2))
+        r = eval(f"t{index}", {"M": M, "t": t})
+        exec(f"t{index} = v", {"M": M, "t": t, "v": M.arange(float(r.numel())).view(r.shape)})
+        return t
+
+    assert_same(run(lib), run(torch), msg=index)
+
+
+@pytest.mark.parametrize("src,index", _ADV_FORMS, ids=[f"{s}{i}" for s, i in _ADV_FORMS])
+def test_advanced_indexing_result_strides_directed(src, index):
+    _check_advanced_index(lambda M: eval(src, {"M": M}), lambda M: eval(f"lambda x: x{index}", {"M": M, "np": np}),
+                          f"{src}{index}")
