@@ -317,3 +317,61 @@ def pad_index_strides(shape: tuple, stride: Sequence[int], before: int, after: i
     new = (1,) * before + tuple(shape) + (1,) * after
     st = view_strides(shape, stride, new)
     return st if st is not None else contiguous_strides(new)
+
+
+def _channels_last_contiguous(shape: Sequence[int], stride: Sequence[int]) -> bool:
+    """torch's is_contiguous(memory_format=channels_last): 4-d only, dims C, W, H, N innermost first."""
+    if len(shape) != 4:
+        return False
+    if prod(shape) == 0:
+        return True
+    expected = 1
+    for d in (1, 3, 2, 0):
+        if shape[d] != 1:
+            if stride[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def elementwise_strides(shape: Sequence[int], operands: Sequence[tuple]) -> tuple:
+    """Strides of the output TensorIterator allocates for an element-wise op (its output undefined) over
+    `operands`, the (shape, stride) of each input in the kernel's order (a Python scalar or 0-d tensor is
+    ((), ())).  Fast setup first, when all operands have one shape (a 0-d operand next to an n-d one
+    counts as another shape): all contiguous gives contiguous strides, all channels-last contiguous
+    channels-last strides, all non-overlapping and dense with equal strides those strides.  Otherwise
+    reorder_dimensions' order, as iter_output_strides."""
+    shape = tuple(shape)
+    same = all(s == operands[0][0] for s, _ in operands)
+    if same and operands:
+        if all(is_contiguous(s, st) for s, st in operands):
+            return contiguous_strides(shape)
+        if all(_channels_last_contiguous(s, st) for s, st in operands):
+            n, c, h, w = shape
+            return (h * w * c, 1, w * c, c)
+        strides = {tuple(st) for _, st in operands}
+        if len(strides) == 1 and all(is_non_overlapping_and_dense(s, st) for s, st in operands):
+            return strides.pop()
+    nd = len(shape)
+    ops = []
+    for s, st in operands:
+        lead = nd - len(s)
+        ops.append([0] * lead + [0 if s[i] == 1 and shape[lead + i] != 1 else st[i] for i in range(len(s))])
+    perm = _iter_perm(shape, ops)
+    if perm == list(range(nd - 1, -1, -1)):
+        return contiguous_strides(shape)
+    out, acc = [0] * nd, 1
+    for d in perm:
+        out[d] = acc
+        acc *= shape[d]
+    return tuple(out)
+
+
+def column_major_strides(shape: Sequence[int]) -> tuple:
+    """Strides of a batch of column-major (LAPACK) matrices, the batch dims row-major outside them (torch's
+    batched_matrix_contiguous_strides(f_contig=True): linalg.inv, svd's U and Vh)."""
+    if len(shape) < 2:
+        return contiguous_strides(shape)
+    st = list(contiguous_strides(tuple(shape[:-2]) + (shape[-1], shape[-2])))
+    st[-1], st[-2] = st[-2], st[-1]
+    return tuple(st)

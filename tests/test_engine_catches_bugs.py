@@ -352,6 +352,9 @@ NEW_BUGS = {
     "errors_no_message": ({"add": _add_no_message}, "add", "errors", "float32", "torch"),
     "cat_no_promotion": ({"cat": _cat_no_promotion}, "cat", "dtype", "int16", "torch"),
     "numpy_warning_leaks": ({"exp": _exp_numpy_warns}, "exp", "forward", "float32", "torch"),
+    # a new result laid out row-major where torch follows the input's layout (exp(x.t()) is (1, n))
+    "exp_result_row_major": ({"exp": lambda x, **kw: torch.exp(x, **kw).contiguous()}, "exp", "shape", "float32",
+                             "torch"),
 }
 
 HARMLESS = {

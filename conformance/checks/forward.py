@@ -237,6 +237,17 @@ def run_shape(ctx: Ctx, ex: Example) -> None:
     et, ei = _result_shape(ctx.torch, rt.value), _result_shape(ctx.impl, ri.value)
     if et != ei:
         raise Mismatch("result shape differs from torch", {"expected": et, "actual": ei})
+    et, ei = _result_strides(ctx.torch, rt.value), _result_strides(ctx.impl, ri.value)
+    if et != ei:
+        raise Mismatch("result strides differ from torch", {"expected": et, "actual": ei})
+
+
+def _result_strides(runner, v: Any) -> Any:
+    if isinstance(v, (list, tuple)) and not runner.is_tensor(v):
+        return [_result_strides(runner, x) for x in v]
+    if runner.is_tensor(v):
+        return tuple(v.stride()) if v.numel() > 1 else None
+    return None
 
 
 def _repro(ctx: Ctx, ex: Example) -> list[str]:

@@ -249,9 +249,10 @@ def rebase_history(target: Tensor, name: str, others: Sequence[Any], backward: C
 
 
 def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs: Sequence[Any],
-              any_cast: bool = False) -> Tensor:
+              any_cast: bool = False, operands: Sequence[Any] | None = None, common: D.dtype | None = None) -> Tensor:
     """out=: resize like torch (with its warning) when the shape differs, cast-check, then write.
-    any_cast: the op ends in a copy_ into out (which casts to any dtype), not a TensorIterator write."""
+    any_cast: the op ends in a copy_ into out (which casts to any dtype), not a TensorIterator write.
+    operands/common: an element-wise op's (see wrap): a resized out takes the layout a new result would."""
     if not isinstance(out, Tensor):
         raise TypeError(f"{opname}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t._requires_grad for t in (*inputs, out)):
@@ -275,12 +276,54 @@ def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs:
         from .copying import resize_out
 
         resize_out(out, shape)
+        stride = result_strides(shape, operands, common) if operands is not None else None
+        if stride is not None:  # torch restrides an out it resized (as_strided_) to the op's layout
+            from ..tensor import _set_geometry
+
+            _set_geometry(out, out._storage, shape, stride, out._offset, out._dtype)
     write(out, arr)
     return out
 
 
-def wrap(arr: Any, dtype: D.dtype, like: Tensor | None) -> Tensor:
-    return Tensor._wrap(arr, dtype, like._storage.device if like is not None else None)
+def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] | None = None,
+         common: D.dtype | None = None, stride: tuple | None = None) -> Tensor:
+    """A new tensor of arr's values.  Laid out row-major, unless `operands` are given: the inputs of an
+    element-wise op in its kernel's order (tensors, Python scalars, or (shape, stride) pairs), whose
+    result takes the layout torch's TensorIterator gives it (geo.elementwise_strides; a tensor not of
+    the `common` dtype counts as converted to it first, as torch does); or unless `stride` is given."""
+    dev = like._storage.device if like is not None else None
+    if operands is not None:
+        stride = result_strides(tuple(arr.shape), operands, common)
+    if stride is None:
+        return Tensor._wrap(arr, dtype, dev)
+    from .copying import strided_copy
+
+    return strided_copy(arr, stride, like._xp if like is not None else np, dtype, dev)
+
+
+def result_strides(shape: tuple, operands: Sequence[Any], common: D.dtype | None = None) -> tuple | None:
+    """The strides torch gives an element-wise op's result over `operands` (see wrap); None: row-major."""
+    for o in operands:  # the fast path: every tensor operand row-major gives a row-major result
+        if isinstance(o, Tensor):
+            if o._stride != geo.contiguous_strides(o._shape):
+                break
+        elif type(o) is tuple and tuple(o[1]) != geo.contiguous_strides(o[0]):
+            break
+    else:
+        return None
+    ops = []
+    for o in operands:
+        if isinstance(o, Tensor):
+            st = o._stride
+            if common is not None and o._dtype is not common:
+                st = geo.like_strides(o._shape, st)  # the input's .to(common): preserve_format
+            ops.append((o._shape, st))
+        elif type(o) is tuple:
+            ops.append(o)
+        else:
+            ops.append(((), ()))  # a Python scalar: a wrapped 0-d tensor
+    st = geo.elementwise_strides(shape, ops)
+    return None if st == geo.contiguous_strides(shape) else st
 
 
 def dims_arg(dim: Any, ndim: int) -> tuple:

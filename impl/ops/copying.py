@@ -22,7 +22,9 @@ def strided_copy(arr: Any, stride: tuple, xp: Any, dtype: D.dtype, dev: Any) -> 
     """A new tensor with arr's shape and values (cast to dtype), laid out with the given strides in its own
     storage (as torch's empty_strided, then a copy)."""
     shape = tuple(arr.shape)
-    flat = xp.zeros(geo.storage_extent(shape, stride, 0), dtype=dtype.np)
+    n = geo.storage_extent(shape, stride, 0)
+    # a dense layout is written whole: no need to zero it first
+    flat = (xp.empty if n == geo.prod(shape) else xp.zeros)(n, dtype=dtype.np)
     out = Tensor._make(Storage(flat, dev), shape, tuple(stride), 0, dtype)
     with M.errstate():  # 70000.0 cast to float16 is inf in torch, silently
         out._array[...] = _transfer(arr, xp)

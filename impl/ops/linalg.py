@@ -802,7 +802,7 @@ def _inv(A: Tensor, opname: str, out: Any = None) -> Tensor:
         At = Ainv.transpose(-2, -1)
         return (-(At.matmul(g.matmul(At))),)
 
-    y = M.wrap(arr, A._dtype, A)
+    y = M.wrap(arr, A._dtype, A, stride=geo.column_major_strides(arr.shape))  # LAPACK's layout, like torch
     return M.record(y, "LinalgInvExBackward0", [A], backward, [y])
 
 
@@ -869,7 +869,9 @@ def _linalg_svd(A: Tensor, full_matrices: bool, opname: str, compute_uv: bool = 
     k = min(A._shape[-2:])
     dt = A._dtype
     u, s, vh = xp.linalg.svd(A._array, full_matrices=full_matrices and compute_uv)
-    U, S, Vh = (M.wrap(x.astype(dt.np), dt, A) for x in (u, s, vh))
+    # LAPACK's layout, like torch: U and Vh column-major (svd's V = Vh.mH is then row-major), S row-major
+    U, Vh = (M.wrap(x.astype(dt.np), dt, A, stride=geo.column_major_strides(x.shape)) for x in (u, vh))
+    S = M.wrap(s.astype(dt.np), dt, A)
     if not compute_uv:
         M.record(S, "LinalgSvdBackward0", [A],
                  lambda grads, sU, sS, sVh: (_svd_backward(None, grads[0], None, sU, sS, sVh),), [U, S, Vh])
@@ -904,7 +906,9 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True, *, out: Any =
         S = _linalg_svd(input, False, "svd", compute_uv=False)
         m, n = input._shape[-2:]
         batch = input._shape[:-2]
-        return return_types.svd(_zeros(batch + (m, m), input), S, _zeros(batch + (n, n), input))
+        vz = batch + (n, n)  # torch's zero V is column-major (its U row-major)
+        V = M.wrap(input._xp.zeros(vz, dtype=input._dtype.np), input._dtype, input, stride=geo.column_major_strides(vz))
+        return return_types.svd(_zeros(batch + (m, m), input), S, V)
     U, S, Vh = _linalg_svd(input, not some, "svd")
     return return_types.svd(U, S, Vh.transpose(-2, -1))
 

@@ -69,10 +69,10 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
     finally:
         M.FP_POLICY.reset(token)
     if out is not None:
-        return M.write_out(out, arr, rdt, op.name, [x])
+        return M.write_out(out, arr, rdt, op.name, [x], operands=(x,), common=rdt)
     grad = op.grad
     if not inplace and (grad is None or not M.needs_grad(x)):
-        return M.wrap(arr, rdt, x)  # nothing to record: skip building the backward
+        return M.wrap(arr, rdt, x, (x,), rdt)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
         xs = saved[0] if op.saves == "x" else None
@@ -85,7 +85,7 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         if grad is not None:
             M.rebase_history(x, op.node, (), backward, _pick(op.saves, old, None, x))
         return x
-    y = M.wrap(arr, rdt, x)
+    y = M.wrap(arr, rdt, x, (x,), rdt)
     if grad is not None:
         M.record(y, op.node, [x], backward, _pick(op.saves, x, None, y))
     return y
@@ -161,7 +161,7 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
         arr = op.fn(xp, operand(a), bb)
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
-    return arr, rdt, like
+    return arr, rdt, like, cdt
 
 
 # Largest magnitude of a Python int that converts to float exactly, so one rounding to the tensor's dtype
@@ -181,7 +181,7 @@ def _fast_dtypes(op: Binary) -> frozenset:
 
 
 def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
-    """(result array, result dtype, device tensor) for the common operands, else None (the general path).
+    """(result array, result dtype, device tensor, common dtype) for the common operands, else None.
 
     Common: two tensors of one dtype on one device, or a floating tensor and a Python float or int. For those,
     every check of _binary_general passes and the promoted dtype is the tensor's, so they are skipped: tiny
@@ -212,23 +212,23 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
         arr = op.fn(module_of(aa), aa, bb)
     finally:
         M.FP_POLICY.reset(token)
-    return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a
+    return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a, dt
 
 
 def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False,
             alpha: Any = None) -> Tensor:
     fast = _fast_binary(op, a, b) if out is None and alpha is None else None
     if fast is not None:
-        arr, rdt, like = fast
+        arr, rdt, like, cdt = fast
         if inplace:  # the target checks (nothing is written yet); arr's shape is the broadcast shape
             M.check_inplace_target(a, rdt, arr.shape, (b,))
     else:
-        arr, rdt, like = _binary_general(op, a, b, out, inplace, alpha)
+        arr, rdt, like, cdt = _binary_general(op, a, b, out, inplace, alpha)
     if out is not None:
-        return M.write_out(out, arr, rdt, op.name, [a, b])
+        return M.write_out(out, arr, rdt, op.name, [a, b], operands=(a, b), common=cdt)
     grad = op.grad
     if not inplace and (grad is None or not M.needs_grad(a, b)):
-        return M.wrap(arr, rdt, like)  # nothing to record: skip building the backward
+        return M.wrap(arr, rdt, like, (a, b), cdt)  # nothing to record: skip building the backward
     keep_a = keep_b = keep_scalar = False
     if grad is not None and M.needs_grad(a, b):
         wanted = ("a" if a._requires_grad else "") + ("b" if isinstance(b, Tensor) and b._requires_grad else "")
@@ -257,7 +257,7 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
             if keep_scalar:
                 (a._base if a._base is not None else a)._grad_fn._had_saved = True
         return a
-    y = M.wrap(arr, rdt, like)
+    y = M.wrap(arr, rdt, like, (a, b), cdt)
     if grad is not None:
         # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
         M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
@@ -469,10 +469,12 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
             M.FP_POLICY.reset(token)
     else:
         arr, rdt, node, t = _pow_general(a, b, out, inplace)
+    # torch's layout: pow(Tensor, Scalar) is unary over the base; pow(Scalar, Tensor) is row-major
+    operands = () if not isinstance(a, Tensor) else (a, b) if isinstance(b, Tensor) else (a,)
     if out is not None:
-        return M.write_out(out, arr, rdt, "pow", [a, b])
+        return M.write_out(out, arr, rdt, "pow", [a, b], operands=operands, common=rdt)
     if not inplace and not M.needs_grad(a, b):
-        return M.wrap(arr, rdt, t)  # nothing to record: skip building the backward
+        return M.wrap(arr, rdt, t, operands, rdt)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
         it = iter(saved)
@@ -488,7 +490,7 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
         M.rebase_history(a, node, (b,) if isinstance(b, Tensor) else (), backward, [s for s in (old, b, a if isinstance(b, Tensor) else None)
                                                      if isinstance(s, Tensor)])
         return a
-    y = M.wrap(arr, rdt, t)
+    y = M.wrap(arr, rdt, t, operands, rdt)
     saved = [s for s in (a, b) if isinstance(s, Tensor)] + ([y] if isinstance(b, Tensor) else [])
     M.record(y, node, [s for s in (a, b) if isinstance(s, Tensor)], backward, saved)
     return y
@@ -513,10 +515,10 @@ def _invert(self: Tensor) -> Tensor:
     if self._dtype.is_floating_point:
         raise TypeError("bitwise_not_cpu not implemented for 'Float'")
     arr = ~self._array
-    return M.wrap(arr, self._dtype, self)
+    return M.wrap(arr, self._dtype, self, (self,))
 
 
-M.export("logical_not")(lambda input: M.wrap(~(input._array.astype(bool)), D.bool_, input))
+M.export("logical_not")(lambda input: M.wrap(~(input._array.astype(bool)), D.bool_, input, (input,)))
 
 
 OPERATORS = {
@@ -557,7 +559,8 @@ def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backwa
     with M.errstate():
         arr = fn(xp, *[M.operand_array(a, rdt, xp) if a is not None else None for a in args])
     if out is not None:
-        return M.write_out(out, arr, rdt, opname, args)
+        return M.write_out(out, arr, rdt, opname, args, operands=[a for a in args if isinstance(a, Tensor)],
+                           common=rdt)
     tensor_args = [a if isinstance(a, Tensor) else None for a in args]
 
     def bw(grads, *saved):
@@ -574,7 +577,7 @@ def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backwa
                                                          if "a" in save else []) + ([x] if "y" in save else [])
             M.rebase_history(x, node, tensor_args[1:], bw, saved)
         return x
-    y = M.wrap(arr, rdt, like)
+    y = M.wrap(arr, rdt, like, [a for a in args if isinstance(a, Tensor)], rdt)
     if backward is not None:
         saved = ([a for a in tensor_args if a is not None] if "a" in save else ([x] if "x" in save else [])) + \
             ([y] if "y" in save else [])

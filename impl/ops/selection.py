@@ -186,7 +186,7 @@ def nonzero(input: Tensor, *, out: Any = None, as_tuple: bool = False) -> Any:
         return tuple(M.wrap(xp.array(arr[:, i], copy=True), D.int64, input) for i in range(input.dim()))
     if out is not None:
         return M.write_out(out, arr, D.int64, "nonzero", [])
-    return M.wrap(arr, D.int64, input)
+    return M.wrap(arr, D.int64, input, stride=(1, arr.shape[0]))  # torch's result is column-major
 
 
 @M.export()
@@ -423,17 +423,18 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any =
         raise RuntimeError(f"Expected out type to be {D.type_name(rdt)} but got {D.type_name(out._dtype)}")
     xp = condition._xp
     arr = xp.where(condition._array, M.operand_array(input, rdt, xp), M.operand_array(other, rdt, xp))
+    operands = ((condition._shape, condition._stride), input, other)  # the condition keeps its dtype
     if out is not None:
-        return M.write_out(out, arr, rdt, "where", [input, other])
+        return M.write_out(out, arr, rdt, "where", [input, other], operands=operands, common=rdt)
     tin, toth = isinstance(input, Tensor), isinstance(other, Tensor)
     if not tin and not toth:
-        return M.wrap(arr, rdt, like)
+        return M.wrap(arr, rdt, like, operands, rdt)
 
     def backward(grads, *s):
         g = grads[0]
         return (None, where(condition, g, 0) if tin else None, where(condition, 0, g) if toth else None)
 
-    return M.record(M.wrap(arr, rdt, like), "WhereBackward0", [condition, input, other], backward, [condition])
+    return M.record(M.wrap(arr, rdt, like, operands, rdt), "WhereBackward0", [condition, input, other], backward, [condition])
 
 
 @M.export("where", function=False)
