@@ -415,6 +415,17 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         M.check_inplace_target(input, rdt, shape, (a, b), allow_overlap=allow_overlap)
     else:
         _expand_shape(input, shape)
+    if a.numel() and b.numel():  # torch's kernels convert beta and alpha checked (an empty product: neither)
+        base = opname.rstrip("_")
+        if base == "addr" and rdt.category == 1:
+            for v, name in ((beta, "beta"), (alpha, "alpha")):
+                if isinstance(v, (float, np.floating)):
+                    raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point "
+                                       "number.")
+        # the BLAS-backed products take float16's scalars in float32; addr and addmv in float16 itself
+        cdt = D.float32 if rdt is D.float16 and base in ("addmm", "addbmm", "baddbmm") else rdt
+        A.check_fits(beta, cdt)
+        A.check_fits(alpha, cdt)
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
         alpha, beta = int(alpha), int(beta)
     # addr is a TensorIterator op: it casts into out; addbmm with no batches copies beta * input into out

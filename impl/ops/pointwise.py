@@ -15,6 +15,7 @@ from .._backend import module_of
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,8 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     if alpha is not None and alpha != 1:
         if not rdt.is_floating_point and isinstance(alpha, float):
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, (bool, np.bool_)) and rdt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if op.name in ("sub", "rsub"):
         bools = [_is_bool(a), _is_bool(b)]
         if all(bools):
@@ -138,6 +141,8 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     shape = geo.broadcast_shapes(a._shape, b._shape if isinstance(b, Tensor) else ())
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
+    if alpha is not None and alpha != 1:  # converted checked to the common dtype; sub adds -alpha
+        A.check_fits(_negated(alpha) if op.name == "sub" else alpha, cdt)
     xp = like._xp
     # torch computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays inf.
     # Comparisons cast both operands to the common dtype first (a float32 2e-33 equals a float16 0).
@@ -150,6 +155,13 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
     return arr, rdt, like
+
+
+def _negated(alpha: Any) -> Any:
+    """-alpha as torch's Scalar negates it: an int64 wraps (-(-2**63) is -2**63)."""
+    if isinstance(alpha, (bool, np.bool_)):
+        return alpha
+    return alpha if isinstance(alpha, (int, np.integer)) and alpha == -2 ** 63 else -alpha
 
 
 # Largest magnitude of a Python int that converts to float exactly, so one rounding to the tensor's dtype
@@ -431,6 +443,8 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
     shape = geo.broadcast_shapes(a._shape if isinstance(a, Tensor) else (), b._shape if isinstance(b, Tensor) else ())
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
+    if isinstance(a, Tensor) and (rdt is D.float16 or rdt.category == 1):
+        A.check_fits(b, rdt)  # a scalar exponent is converted checked, except to float32/float64 (double)
     xp = like._xp
     with M.errstate():
         arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
@@ -591,6 +605,9 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
     lo_t, hi_t = isinstance(min, Tensor), isinstance(max, Tensor)
 
     def fn(xp, a, lo, hi):
+        if not tensor_bounds:  # scalar bounds convert checked to rdt, in the kernel (after the dtype checks)
+            for b in bounds:
+                A.check_fits(b, rdt)
         r = a
         if lo is not None:
             r = xp.maximum(r, lo) if rdt is not D.bool_ else (r | lo)
@@ -719,12 +736,12 @@ def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out:
     rdt = D.result_type(input, tensor1, tensor2)
     if rdt is D.bool_:
         raise NotImplementedError(f"\"{kind}_cpu_out\" not implemented for 'Bool'")
-    if not rdt.is_floating_point:
-        value = int(value)
 
     def fn(xp, a, t1, t2):
+        # value converts checked to the op's compute type, in the kernel: float32 for float16 (1e6 is inf)
+        A.check_fits(value, D.float32 if rdt is D.float16 else rdt)
         if not rdt.is_floating_point:
-            return a + M.operand_array(value, rdt, xp) * t1 * t2
+            return a + M.operand_array(int(value), rdt, xp) * t1 * t2
         # torch's kernels, rounding for rounding: half computes in float32; addcdiv is a + (value * t1) / t2;
         # addcmul is fmadd(value * t1, t2, a), a fused multiply-add (one rounding)
         opdt = D.float32 if rdt is D.float16 else rdt
