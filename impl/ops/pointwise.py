@@ -887,7 +887,7 @@ def _softmax(kind: str, input: Any, dim: Any, dtype: Any) -> Tensor:
             z = a - m
             s = xp.exp(z).sum(axis=d, keepdims=True)
             arr = z - xp.log(s) if kind == "log_softmax" else xp.exp(z) / s
-    arr = arr.astype(input._dtype.np)
+        arr = arr.astype(input._dtype.np)  # (float16 rounds from float32: log_softmax may be -inf)
     rdt = input._dtype
 
     def backward(grads, y):

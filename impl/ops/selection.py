@@ -318,7 +318,8 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = Fa
             A.check_fits(src, input._dtype)
         vals = M.operand_array(src, input._dtype, xp)
     if add:
-        _add_at(xp, res, fancy, xp.broadcast_to(vals, idx.shape))
+        with M.errstate():  # sums past the dtype's range are inf, silently
+            _add_at(xp, res, fancy, xp.broadcast_to(vals, idx.shape))
     else:
         res[fancy] = vals
     res = res.reshape(input._shape)
