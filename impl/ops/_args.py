@@ -63,6 +63,12 @@ _LIMITS = {name: (float(np.finfo(name).min), float(np.finfo(name).max)) for name
                                                                            "int64")}
 
 
+def check_scalar_int(value: Any) -> None:
+    """torch's argument parser takes a Python int as an int64 or a uint64 Scalar, nothing wider."""
+    if type(value) is int and not -2 ** 63 <= value < 2 ** 64:
+        raise OverflowError("int too big to convert" if value > 0 else "can't convert negative int to unsigned")
+
+
 def check_fits(value: Any, dt: D.dtype, numel: int = -1, ctype: str | None = None) -> None:
     """Raise torch's error when the Python number `value` does not fit `dt` (the rule above).
 
@@ -74,8 +80,7 @@ def check_fits(value: Any, dt: D.dtype, numel: int = -1, ctype: str | None = Non
     `ctype` replaces the C++ type name in the message (tensor() says "int8", not "int8_t")."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         return
-    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 64:
-        raise OverflowError("int too big to convert" if value > 0 else "can't convert negative int to unsigned")
+    check_scalar_int(value)
     name = dt.name
     lim = _LIMITS.get(name)
     if lim is None or (numel == 1 and dt is D.float16):

@@ -434,6 +434,7 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
         node = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
         if not isinstance(b, Tensor):
             M.check_scalar(b, "pow")
+            A.check_scalar_int(b)
     t = a if isinstance(a, Tensor) else b
     like = M.same_device("pow", a, b)
     rdt = D.result_type(a, b)

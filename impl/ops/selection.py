@@ -497,7 +497,14 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
     node = "MaskedFillBackward1" if vt is not None else "MaskedFillBackward0"
     others = (vt,) if vt is not None else ()
     if inplace:
-        M.write(input, arr)
+        if geo.has_internal_overlap(input._shape, input._stride):
+            # only the masked elements are written: each alias of one gets the value, whatever the others'
+            # mask says (writing the whole result would let a later unmasked alias put the old value back)
+            with M.errstate():
+                input._array[xp.broadcast_to(mask._array, input._shape)] = xp.asarray(v).reshape(())
+            input._bump()
+        else:
+            M.write(input, arr)
         M.rebase_history(input, node, others, backward, [mask])
         return input
     return M.record(M.wrap(arr, input._dtype, input), node, [input, *others], backward, [mask])
