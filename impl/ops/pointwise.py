@@ -148,7 +148,9 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     # Comparisons cast both operands to the common dtype first (a float32 2e-33 equals a float16 0).
     opdt = D.float32 if cdt is D.float16 and op.dtype_rule != "compare" else cdt
     with M.errstate():
-        bb = M.operand_array(b, opdt, xp)
+        # torch's float16 add/sub round a Python scalar to float16 first (+ 65511 adds 65504); mul/div do not
+        bb = M.operand_array(b, opdt, xp) if isinstance(b, Tensor) or opdt is cdt or op.name not in ("add", "sub") \
+            else M.operand_array(b, cdt, xp).astype(opdt.np)
         if alpha is not None and alpha != 1:
             bb = bb * M.operand_array(alpha, opdt, xp)
         arr = op.fn(xp, M.operand_array(a, opdt, xp), bb)
@@ -448,16 +450,28 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
         A.check_fits(b, rdt)  # a scalar exponent is converted checked, except to float32/float64 (double)
     xp = like._xp
     with M.errstate():
-        arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
+        if (rdt is D.float32 and isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool)
+                and not _in_float32(b)):
+            # torch raises a float32 tensor to a double exponent: (-1) ** 2147483647.5 is nan, not 1
+            arr = xp.power(M.operand_array(a, D.float64, xp), float(b)).astype(np.float32)
+        else:
+            arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
     return arr, rdt, node, t
 
 
 _POW_FAST = frozenset((D.float32, D.float64))
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _in_float32(b: Any) -> bool:
+    """Whether a Python number is exactly a float32 (checked without NumPy's overflow warning)."""
+    return abs(b) <= _F32_MAX and float(np.float32(b)) == b
 
 
 def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
     if (out is None and not inplace and isinstance(a, Tensor) and a._dtype in _POW_FAST
-            and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT))):
+            and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT))
+            and (a._dtype is D.float64 or _in_float32(b))):
         # fast path: a float tensor to a Python number's power (x.pow(2)): the result dtype is the tensor's
         # and none of _pow_general's checks can fail
         node, t, rdt = "PowBackward0", a, a._dtype
