@@ -123,7 +123,7 @@ class Divergence:
 
 
 #: How an error case makes its argument invalid (specs/README.md, "Error cases").
-ERROR_HOWS = ("value", "dtype", "type", "uncastable", "bucket", "requires_grad", "empty", "rank")
+ERROR_HOWS = ("value", "dtype", "type", "uncastable", "bucket", "requires_grad", "empty", "rank", "overflow")
 ERROR_KEYS = {"arg", "reason", "how", "dtype", "dtypes", "call"}
 
 
@@ -141,6 +141,10 @@ class ErrorCase:
       requires_grad  a float tensor that is a leaf requiring grad (numpy(), in-place ops on leaves)
       empty       a tensor with no elements (a zero-size dim): reductions with no identity
       rank        a tensor with one dim more or one fewer than a valid draw (t, trace, triu, svd...)
+      overflow    a Python number outside the bucket dtype's range (float16, float32, integer buckets;
+                  free shapes one element half the time): where torch raises, the library must raise
+                  the same class; where torch accepts it (a one-element float16 fill, a wrapped scalar
+                  operand), the library must return what torch returns
     ``dtypes`` restricts the case to those buckets; ``call = "inplace"`` calls the in-place twin."""
     arg: str
     reason: str

@@ -177,7 +177,8 @@ def _shape_any(draw, spec: ArgSpec, prof: Profile, mode: "Mode") -> tuple[int, .
         pool = [s for s in prof.shape_pool if lo <= len(s) <= hi and min(s, default=1) >= spec.get("min_side", 0)]
         if pool:
             return draw(st.sampled_from(pool))
-    return draw(_array_shapes(lo, hi, spec.get("min_side", 0), spec.get("max_side", prof.max_side)))
+    return _one_element(draw, draw(_array_shapes(lo, hi, spec.get("min_side", 0),
+                                                 spec.get("max_side", prof.max_side))), mode)
 
 
 def broadcast_partner(draw, shape: tuple[int, ...], prof: Profile) -> tuple[int, ...]:
@@ -421,6 +422,7 @@ def _dims(draw, spec, ex, prof, mode, invalid):
 
 def _size(draw, spec, ex, prof, mode, invalid):
     shape = draw(_array_shapes(spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), 0, spec.get("max_side", prof.max_side)))
+    shape = _one_element(draw, shape, mode)
     if invalid:
         shape = shape + (-draw(st.integers(1, 3)),)
     return tuple(shape), None
@@ -841,11 +843,47 @@ def uncastable_dtypes(bucket: str | None) -> tuple[str, ...]:
                  if _CATEGORY_RANK[dt.category(d)] > rank)
 
 
+#: Buckets with a finite range that a Python number can exceed (errors check, how = "overflow").
+OVERFLOW_DTYPES = ("float16", "float32", "uint8", "int8", "int16", "int32", "int64")
+
+
+def overflow_scalar(bucket: str) -> st.SearchStrategy:
+    """A Python number outside the bucket dtype's range, near its edge or far from it: past a float's
+    max (a float16 one past float32's too, for ops that convert in float32), inf and nan; an int past an
+    integer type's either end (for uint8, -1..-1000: two's-complement wrap first, refusal past -255),
+    floats half a unit outside, non-finite, huge.  Which of them torch refuses is torch's business: the
+    errors check calls it and holds the library to whatever it does."""
+    if dt.is_float(bucket):
+        hi = float(np.finfo(dt.to_numpy(bucket)).max)
+        far = [3.5e38, 1e39, 1e300] if bucket == "float16" else [1e39, 1e300]
+        mag = st.one_of(st.floats(hi * 1.0001, hi * 1e3), st.sampled_from(far),
+                        st.integers(int(hi) + 16, int(hi) * 64) if bucket == "float16" else st.nothing())
+        signed = st.tuples(mag, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
+        return st.one_of(signed, st.sampled_from([math.inf, -math.inf, math.nan]))
+    info = np.iinfo(dt.to_numpy(bucket))
+    lo, hi = int(info.min), int(info.max)
+    below = st.integers(-1000, -1) if lo == 0 else st.integers(max(lo * 4, -2 ** 63 - 1000), lo - 1)
+    above = st.integers(hi + 1, min(hi * 4, 2 ** 64 + 1000))
+    edges = [f for f in (hi + 0.5, lo - 0.5) if f > hi or f < lo]  # (int64's lo - 0.5 rounds to lo)
+    floats = st.sampled_from(edges + [float(hi) * 1e3, float(lo) * 2 - 1, 1e300, math.inf, -math.inf, math.nan])
+    return st.one_of(above, below, floats)
+
+
+def _one_element(draw, shape: tuple[int, ...], mode: Mode) -> tuple[int, ...]:
+    """An overflow draw (errors check) makes every free shape one element half the time: torch's rule
+    differs for one element (a float16 fill_ of 1e6 is inf there, an error elsewhere)."""
+    if mode.invalid_how == "overflow" and draw(st.booleans()):
+        return (1,) * len(shape)
+    return shape
+
+
 def _invalid_how(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: Mode) -> tuple[Any, Any]:
     """The argument drawn invalid the way the error case says (how = dtype | type | uncastable |
     bucket); how = "value" is each kind's own invalid draw."""
     how = mode.invalid_how
     valid = Mode(no_subnormal=mode.no_subnormal)
+    if how == "overflow":  # a Python number (also for a tensor-or-number argument: pow's exponent)
+        return draw(overflow_scalar(ex.dtype)), None
     if how == "type":
         return draw(st.sampled_from(WRONG_TYPES.get(spec.kind, ("a",)))), None
     if how in ("requires_grad", "empty", "rank"):

@@ -253,6 +253,15 @@ class _NumpyCopies(torch.Tensor):
         return torch.Tensor.numpy(self, *a, **kw).copy()  # planted: numpy() copies instead of sharing
 
 
+class _FillOverflows(torch.Tensor):
+    """A tensor whose fill_ converts the number unchecked: a float16 fill_(1e6) silently gives inf."""
+    def fill_(self, value):
+        if isinstance(value, torch.Tensor):
+            return torch.Tensor.fill_(self, value)
+        # planted: through a float64 0-d tensor (a copy, never range-checked) instead of c10::checked_convert
+        return torch.Tensor.fill_(self, torch.tensor(value, dtype=torch.float64))
+
+
 def _subclass_tensor(cls):
     return lambda *a, **kw: torch.tensor(*a, **kw).as_subclass(cls)
 
@@ -355,6 +364,7 @@ NEW_BUGS = {
     # a new result laid out row-major where torch follows the input's layout (exp(x.t()) is (1, n))
     "exp_result_row_major": ({"exp": lambda x, **kw: torch.exp(x, **kw).contiguous()}, "exp", "shape", "float32",
                              "torch"),
+    "fill_overflow_silent": ({"tensor": _subclass_tensor(_FillOverflows)}, "fill_", "errors", "float16", "torch"),
 }
 
 HARMLESS = {

@@ -10,7 +10,7 @@ from .. import repro
 from ..catalog import OpSpec
 from ..runners import ReadError
 from ..runners.torchlike import TorchLikeRunner
-from ..strategies import Example, Mode, uncastable_dtypes
+from ..strategies import OVERFLOW_DTYPES, Example, Mode, uncastable_dtypes
 from .base import Check, Ctx, Mismatch, same_exceptions
 from .compare import mismatch
 
@@ -56,6 +56,9 @@ class _Unreadable:
 def run_errors(ctx: Ctx, ex: Example) -> None:
     ft = _attempt(ctx, ctx.torch, ex)
     if not ft["outcome"].raised:
+        if ex.extra.get("invalid_how") == "overflow":
+            _same_as_torch(ctx, ex, ft)
+            return
         reject()  # this draw of the bad argument happens to be valid for torch
     fi = _attempt(ctx, ctx.impl, ex)
     ti, tt = fi["outcome"], ft["outcome"]
@@ -80,6 +83,25 @@ def run_errors(ctx: Ctx, ex: Example) -> None:
                            {**(m or {}), "version_before": fi["versions"][n], "version_after": fi["versions_after"][n]})
 
 
+def _same_as_torch(ctx: Ctx, ex: Example, ft: dict[str, Any]) -> None:
+    """A number past the dtype's range that torch accepts here (a one-element float16 fill is inf, a
+    wrapped scalar operand is not checked, uint8 takes -255): the library must accept it too, silently,
+    with torch's result and torch's writes into the inputs."""
+    fi = _attempt(ctx, ctx.impl, ex)
+    ti, tt = fi["outcome"], ft["outcome"]
+    what = f"{ex.extra.get('invalid')!r} past the dtype's range"
+    said = {"expected": _said(tt), "actual": _said(ti)}
+    same_exceptions(ti, tt, what, said)
+    if ti.fp_warnings:
+        raise Mismatch(f"{what}: the library emitted NumPy floating-point warnings (torch is silent)",
+                       {"warnings": list(ti.fp_warnings)})
+    m = mismatch(ctx.torch.read(tt.value), ctx.impl.read(ti.value))
+    for n in ft["after"]:
+        m = m or mismatch(ft["after"][n], fi["after"][n], path=f"input {n} after the call")
+    if m:
+        raise Mismatch(f"{what}: the library's result differs from torch's", {**m, **said})
+
+
 def _repro(ctx: Ctx, ex: Example) -> list[str]:
     path = ctx.op.inplace if ex.extra.get("invalid_call") == "inplace" else None
     return [f"# the invalid argument: {ex.extra.get('invalid')} ({ex.extra.get('invalid_how', 'value')})"] + \
@@ -92,6 +114,8 @@ def _modes(op: OpSpec, oracle: str) -> list[Mode]:
         buckets = e.dtypes
         if e.how == "uncastable":  # only where a dtype category above the bucket's exists
             buckets = tuple(d for d in (buckets if buckets is not None else op.dtypes) if uncastable_dtypes(d))
+        if e.how == "overflow":  # only where a Python number can fall outside the dtype
+            buckets = tuple(d for d in (buckets if buckets is not None else op.dtypes) if d in OVERFLOW_DTYPES)
         if e.how == "requires_grad":  # only floating-point tensors can require grad
             buckets = tuple(d for d in (buckets if buckets is not None else op.dtypes) if dt.is_float(d))
         out.append(Mode(invalid=e.arg, invalid_how=e.how, invalid_dtypes=e.dtype, buckets=buckets,

@@ -3,6 +3,7 @@ with a message naming the op and the argument (the op would otherwise fail later
 AttributeError or a wrong result)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -44,3 +45,55 @@ def check_dtype(x: Any, opname: str, argname: str = "dtype") -> Any:
     if x is None or isinstance(x, D.dtype):
         return x
     raise TypeError(f"{opname}(): argument '{argname}' must be torch.dtype, not {type(x).__name__}")
+
+
+# ---- Python numbers converted to a tensor's dtype (c10::checked_convert) ------------------------------
+
+# torch's rule (c10::overflows), measured in torch 2.13: a bool always fits; an int must lie in the dtype's
+# range, except that an unsigned type also takes -max..-1 (two's complement: uint8 takes -255, -129 is
+# 127); a float must lie in [lowest, max] (uint8 refuses -0.5 and 255.5, float16 65504.5), and nan or inf
+# fit floating types only; float64 and bool take anything.  The failure is RuntimeError "value cannot be
+# converted to type <C++ name> without overflow".  Before that, the argument parser refuses a Python int
+# outside [-2**63, 2**64) (OverflowError), and a value in [2**63, 2**64) is a uint64 that int64 refuses.
+# Which ops check, and against which dtype, is the callers' business (see check_fits's doc).
+_CTYPE = {"float16": "c10::Half", "float32": "float", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
+          "int32": "int", "int64": "int64_t"}
+_LIMITS = {name: (float(np.finfo(name).min), float(np.finfo(name).max)) for name in ("float16", "float32")} | \
+    {name: (int(np.iinfo(name).min), int(np.iinfo(name).max)) for name in ("uint8", "int8", "int16", "int32",
+                                                                           "int64")}
+
+
+def check_scalar_int(value: Any) -> None:
+    """torch's argument parser takes a Python int as an int64 or a uint64 Scalar, nothing wider."""
+    if type(value) is int and not -2 ** 63 <= value < 2 ** 64:
+        raise OverflowError("int too big to convert" if value > 0 else "can't convert negative int to unsigned")
+
+
+def check_fits(value: Any, dt: D.dtype, numel: int = -1, ctype: str | None = None) -> None:
+    """Raise torch's error when the Python number `value` does not fit `dt` (the rule above).
+
+    Callers pass the dtype torch converts to: the tensor's for fill_/full/masked_fill/scatter/index_add,
+    the result dtype for clamp bounds, add/sub's alpha and pow's exponent, float32 for a float16 op that
+    computes in float32 (addcmul/addcdiv value, addmm alpha/beta).  `numel` marks a fill of that many
+    elements (fill_, full, linspace, scalar_tensor for where/setitem: numel=1): torch's one-element fill
+    converts to float16 unchecked, so full((1,), 1e6, dtype=float16) is inf but full((2,), ...) raises.
+    `ctype` replaces the C++ type name in the message (tensor() says "int8", not "int8_t")."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return
+    check_scalar_int(value)
+    name = dt.name
+    lim = _LIMITS.get(name)
+    if lim is None or (numel == 1 and dt is D.float16):
+        return
+    lo, hi = lim
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        bad = v > hi or (v < -hi if lo == 0 else v < lo)
+    else:
+        v = float(value)
+        if v != v or v in (math.inf, -math.inf):
+            bad = dt.category == 1
+        else:  # compared in double, as C++ does: 2.0 ** 63 passes for int64 (and converts to -2 ** 63)
+            bad = v < float(lo) or v > float(hi)
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {ctype or _CTYPE[name]} without overflow")

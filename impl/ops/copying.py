@@ -11,6 +11,7 @@ from .._types import as_device
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 def _copy_with_strides(src: Tensor, xp: Any, dtype: D.dtype, dev: Any) -> Tensor:
@@ -121,7 +122,10 @@ def fill_(self: Tensor, value: Any) -> Tensor:
         v = None
     # fill_(Scalar) may write into an expanded (internally overlapping) tensor; fill_(Tensor) may not (torch)
     M.check_inplace_target(self, self._dtype, (), (), allow_overlap=v is None)
-    M.write(self, self._xp.asarray(np.array(value).astype(self._dtype.np)))
+    if v is None:  # fill_(Tensor) copies (a uint8 300 wraps); fill_(Scalar) converts checked
+        A.check_fits(value, self._dtype, self.numel())
+    with M.errstate():  # (a one-element float16 fill of 1e6 is inf, silently)
+        M.write(self, self._xp.asarray(np.array(value).astype(self._dtype.np)))
     # torch: fill_(Scalar) is FillBackward2 (one edge), fill_(Tensor) FillBackward3 (self, value); self's
     # history gets a zero gradient, the value the sum
     if v is None:

@@ -1,6 +1,7 @@
 """Creation ops: tensor(), from_numpy, zeros/ones/empty/full/eye, ranges, *_like (random ones: random.py)."""
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -113,23 +114,19 @@ def _check_ragged(data: Any, dim: int, shape: tuple | None = None, dt: D.dtype |
         elif is_seq:
             raise TypeError(f"must be real number, not {type(x).__name__}")
         elif dt is not None:
-            _check_range([x], dt)
+            _check_data([x], dt)
 
 
-def _check_range(values: Any, dt: D.dtype, ctype: str | None = None) -> None:
-    """torch refuses Python numbers that do not fit an integer dtype (no silent wrap-around)."""
+def _check_data(values: Any, dt: D.dtype) -> None:
+    """tensor()'s conversion of Python numbers: only integer dtypes are checked (tensor(1e6, dtype=float16)
+    is inf), with A.check_fits's rule but the dtype's own name in the message; a Python int outside int64
+    fails first, when unpacked."""
     if dt.category != 1:
         return
-    info = np.iinfo(dt.np)
     for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-            continue
-        if isinstance(v, (int, np.integer)) and info.min == 0:
-            bad = v > info.max or -v > info.max  # c10::overflows: negative ints may wrap into unsigned types
-        else:
-            bad = not np.isfinite(v) or v < info.min or v > info.max
-        if bad:
-            raise RuntimeError(f"value cannot be converted to type {ctype or dt.name} without overflow")
+        if isinstance(v, int) and not isinstance(v, bool) and not -2 ** 63 <= v < 2 ** 63:
+            raise ValueError("Overflow when unpacking long long")
+        A.check_fits(v, dt, ctype=dt.name)
 
 
 @M.export(method=False)
@@ -146,7 +143,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         arr = np.array(vals, dtype=object).reshape(arr.shape)
     dt = D.to_dtype(dtype) if dtype is not None else dt
     if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor, list, tuple)):
-        _check_range([data], dt)
+        _check_data([data], dt)
     xp, dev = _xp(device)
     if isinstance(data, np.ndarray) and xp is np:
         # torch.tensor(ndarray) is from_numpy (negative strides: ValueError) then a preserve_format copy: the
@@ -215,9 +212,13 @@ def _into_out(out: Any, opname: str, make: Any, dtype: Any) -> Tensor:
 def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp, dev = _xp(device)
-    # np.array(...).astype wraps negative ints into unsigned types like torch (-1 -> 255 for uint8)
-    arr = xp.full(size, np.array(fill).astype(dt.np), dtype=dt.np) if fill is not None else \
-        xp.zeros(size, dtype=dt.np)
+    if fill is None:
+        arr = xp.zeros(size, dtype=dt.np)
+    else:
+        # np.array(...).astype wraps negative ints into unsigned types like torch (-1 -> 255 for uint8); a
+        # float16 fill of one element may overflow to inf (A.check_fits lets it), silently as in torch
+        with M.errstate():
+            arr = xp.full(size, np.array(fill).astype(dt.np), dtype=dt.np)
     return _finish(arr, dt, dev, requires_grad)
 
 
@@ -263,8 +264,9 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
         dtype = fill_value.dtype if isinstance(fill_value, Tensor) else _scalar_dtype(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    _check_range([fill_value], D.to_dtype(dtype), f"{D.to_dtype(dtype).name}_t")
-    return _filled(_size((size,), "full"), fill_value, dtype, device, requires_grad)
+    shape = _size((size,), "full")
+    A.check_fits(fill_value, D.to_dtype(dtype), math.prod(shape))
+    return _filled(shape, fill_value, dtype, device, requires_grad)
 
 
 @M.export(method=False)
@@ -291,7 +293,8 @@ def _filled_like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_gra
         return _filled(input._shape, fill, dt, dev, requires_grad)
     t = empty_strided(input._shape, stride, dtype=dt, device=dev)
     if fill is not None:
-        t._array[...] = fill
+        with M.errstate():
+            t._array[...] = np.array(fill).astype(t._dtype.np)
     return t.requires_grad_(True) if requires_grad else t
 
 
@@ -318,6 +321,7 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
 @M.export(method=False)
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    A.check_fits(fill_value, D.to_dtype(dtype) if dtype is not None else input._dtype, input.numel())
     return _filled_like(input, fill_value, dtype, device, requires_grad)
 
 
@@ -351,6 +355,8 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in vals[:2]):
+        raise RuntimeError(f"unsupported range: {float(vals[0]):g} -> {float(vals[1]):g}")
     if (vals[1] - vals[0]) * vals[2] < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
@@ -366,7 +372,9 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         if int(vals[2]) == 0 and dt is D.int64:  # only int64 refuses; narrower ints repeat start
             raise ValueError("step must be nonzero")
         arr = int(vals[0]) + int(vals[2]) * np.arange(n, dtype=np.int64)
-    return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+    with M.errstate():  # arange(0, 1e6, 5e5, dtype=float16) is [0, inf] in torch, silently (no check)
+        arr = arr.astype(dt.np)
+    return _finish(xp.asarray(arr), dt, dev, requires_grad)
 
 
 @M.export(method=False)
@@ -380,21 +388,33 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     if dt is D.bool_:
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
-    _check_range([start, end], dt, f"{dt.name}_t")
+    _check_ends(start, end, steps, dt)
     xp, dev = _xp(device)
     cdt = dt.np.type if dt.is_floating_point else np.float64
     if not dt.is_floating_point:  # integer linspace: torch truncates the ends first, steps in floating point
-        start, end = int(start), int(end)
+        start = int(start) if steps >= 1 else 0  # (an end that is not read may be anything: nan, inf)
+        end = int(end) if steps >= 2 else start
     i = np.arange(steps)
+    with M.errstate():  # float16 ends that fit may still overflow their difference (-60000..60000: nan)
+        if steps == 1:
+            arr = np.full(1, start, dtype=cdt)
+        else:
+            # torch fills the first half from start and the second half back from end (symmetric rounding).
+            step = (np.asarray(end, cdt) - np.asarray(start, cdt)) / cdt(steps - 1) if steps > 1 else cdt(0)
+            half = steps // 2
+            arr = np.where(i < half, np.asarray(start, cdt) + step * i.astype(cdt),
+                           np.asarray(end, cdt) - step * (steps - i - 1).astype(cdt)).astype(cdt)
+        arr = arr.astype(dt.np)
+    return _finish(xp.asarray(arr), dt, dev, requires_grad)
+
+
+def _check_ends(start: Any, end: Any, steps: int, dt: D.dtype) -> None:
+    """linspace/logspace convert both ends to dtype (checked); one step is a fill_ of start alone."""
     if steps == 1:
-        arr = np.full(1, start, dtype=cdt)
-    else:
-        # torch fills the first half from start and the second half back from end (symmetric rounding).
-        step = (np.asarray(end, cdt) - np.asarray(start, cdt)) / cdt(steps - 1) if steps > 1 else cdt(0)
-        half = steps // 2
-        arr = np.where(i < half, np.asarray(start, cdt) + step * i.astype(cdt),
-                       np.asarray(end, cdt) - step * (steps - i - 1).astype(cdt)).astype(cdt)
-    return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+        A.check_fits(start, dt, 1)
+    elif steps > 1:
+        A.check_fits(start, dt)
+        A.check_fits(end, dt)
 
 
 @M.export(method=False)
@@ -410,9 +430,19 @@ def logspace(start: Any, end: Any, steps: int, base: float = 10.0, *, dtype: Any
         return _finish(xp.asarray(_int_logspace(start, end, steps, base, dt)), dt, dev, requires_grad)
     if dt is D.bool_ and steps >= 2:
         raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
+    if steps == 1:  # torch: fill_(base ** start), the power in double
+        A.check_fits(_power(base, start), dt, 1)
+    else:
+        _check_ends(start, end, steps, dt)
     lin = linspace(start, end, steps, dtype=D.float64)
-    arr = np.power(np.float64(base), _backend.to_numpy(lin._array))
-    return _finish(xp.asarray(arr.astype(dt.np)), dt, dev, requires_grad)
+    with M.errstate():
+        arr = np.power(np.float64(base), _backend.to_numpy(lin._array)).astype(dt.np)
+    return _finish(xp.asarray(arr), dt, dev, requires_grad)
+
+
+def _power(base: Any, start: Any) -> float:
+    with M.errstate():
+        return float(np.power(np.float64(base), np.float64(start)))
 
 
 def _int_logspace(start: Any, end: Any, steps: int, base: float, dt: D.dtype) -> np.ndarray:
@@ -423,10 +453,10 @@ def _int_logspace(start: Any, end: Any, steps: int, base: float, dt: D.dtype) ->
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     with np.errstate(all="ignore"):
         if steps == 1:
-            val = float(base) ** float(start) if float(base) >= 0 or float(start).is_integer() else float("nan")
-            _check_range([val], dt, f"{dt.name}_t")
+            val = _power(base, start)
+            A.check_fits(val, dt, 1)
             return np.array([int(val)]).astype(dt.np)
-        _check_range([start, end], dt, f"{dt.name}_t")
+        _check_ends(start, end, steps, dt)
         s, e = (int(np.array(int(v)).astype(dt.np)) for v in (start, end))
         step = (e - s) / (steps - 1)
         i = np.arange(steps)

@@ -11,6 +11,7 @@ from .. import _backend, _geometry as geo, dtypes as D
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 from . import views as V
 
 
@@ -323,16 +324,13 @@ def _selects_whole(x: Tensor, items: tuple) -> bool:
 
 
 def _scalar_value(value: Any, dst: Tensor) -> Tensor:
-    """A Python number assigned by setitem becomes a 0-d CPU tensor of dst's dtype, range-checked like
-    torch's scalar_tensor (c10::checked_convert; float16 is not checked there)."""
-    from .creation import _check_range
-
+    """A Python number assigned by setitem becomes a 0-d CPU tensor of dst's dtype (torch's scalar_tensor:
+    a one-element fill, so A.check_fits with numel 1: float16 is not checked)."""
     M.check_scalar(value, "__setitem__")
+    if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:  # unpacked as a C long long first
+        raise ValueError("Overflow when unpacking long long")
     dt = dst._dtype
-    _check_range([value], dt, f"{dt.name}_t")
-    if dt is D.float32 and isinstance(value, (float, np.floating)) and np.isfinite(value) \
-            and abs(value) > np.finfo(np.float32).max:
-        raise RuntimeError("value cannot be converted to type float without overflow")
+    A.check_fits(value, dt, 1)
     with M.errstate():
         arr = np.array(value).astype(dt.np)
     return Tensor._wrap(arr, dt)

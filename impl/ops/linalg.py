@@ -260,7 +260,8 @@ def trace(input: Tensor) -> Tensor:
     rdt = D.int64 if not input._dtype.is_floating_point else input._dtype
     xp = input._xp
     acc = np.float32 if rdt is D.float16 else rdt.np
-    arr = xp.asarray(xp.trace(input._array, dtype=acc)).astype(rdt.np)
+    with M.errstate():  # a float sum may overflow: inf, silently
+        arr = xp.asarray(xp.trace(input._array, dtype=acc)).astype(rdt.np)
     n, m = input._shape
 
     def backward(grads, *s):
@@ -415,6 +416,25 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         M.check_inplace_target(input, rdt, shape, (a, b), allow_overlap=allow_overlap)
     else:
         _expand_shape(input, shape)
+    A.check_scalar_int(beta)
+    A.check_scalar_int(alpha)
+    base = opname.rstrip("_")
+    if (a.numel() and b.numel()) or base == "addr":  # torch's kernels convert beta and alpha checked (an
+        # empty product: neither, except addr's TensorIterator kernel)
+        if base == "addr" and rdt.category == 1:
+            for v, name in ((beta, "beta"), (alpha, "alpha")):
+                if isinstance(v, (float, np.floating)):
+                    raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point "
+                                       "number.")
+        # the BLAS-backed products take float16's scalars in float32; addr and addmv in float16 itself
+        cdt = D.float32 if rdt is D.float16 and base in ("addmm", "addbmm", "baddbmm") else rdt
+        A.check_fits(beta, cdt)
+        A.check_fits(alpha, cdt)
+    if not (a.numel() and b.numel()):  # an empty product: beta * input (torch's mul: promotes), alpha unused
+        alpha = 1
+        if (rdt.category == 1 and isinstance(beta, (float, np.floating)) and beta != 0
+                and opname.rstrip("_") in ("addmm", "addbmm", "baddbmm")):
+            raise RuntimeError(f"result type Float can't be cast to the desired output type {D.type_name(rdt)}")
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
         alpha, beta = int(alpha), int(beta)
     # addr is a TensorIterator op: it casts into out; addbmm with no batches copies beta * input into out
@@ -430,7 +450,7 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     xp = input._xp
     with M.errstate():
         p = prod_fn(M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
-        if alpha != 1:
+        if alpha != 1 and a.numel() and b.numel():  # an empty product is not scaled (alpha = inf: no nan)
             p = p * M.operand_array(alpha, rdt, xp)
         if inplace and batchwise:
             # torch's small-matrix kernel: element by element, each reading self's memory as it stands

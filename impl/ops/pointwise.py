@@ -16,6 +16,7 @@ from .._backend import module_of
 from ..autograd import grad_mode
 from ..tensor import Tensor
 from . import _machinery as M
+from . import _args as A
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     if alpha is not None and alpha != 1:
         if not rdt.is_floating_point and isinstance(alpha, float):
             raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, (bool, np.bool_)) and rdt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if op.name in ("sub", "rsub"):
         bools = [_is_bool(a), _is_bool(b)]
         if all(bools):
@@ -139,20 +142,26 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     shape = geo.broadcast_shapes(a._shape, b._shape if isinstance(b, Tensor) else ())
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
+    if alpha is not None and alpha != 1:  # converted checked to the common dtype; sub adds -alpha
+        A.check_fits(_negated(alpha) if op.name == "sub" else alpha, cdt)
     xp = like._xp
     # torch casts tensor operands to the common dtype first (an int 65520 is inf in float16, a float32
     # 1e-45 is 0), then computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays
-    # inf. A Python scalar goes straight to the opmath type (1e-8 is not first rounded to half's 0), and so
-    # does a 0-d CPU tensor as the second operand of mul and div: their kernels read it with
-    # original_scalar_value (float16 0.0946 * int32 65520 is 6200 there, where add gives inf).
+    # inf. mul and div take a Python scalar straight to the opmath type (1e-8 is not first rounded to half's
+    # 0), and so a 0-d CPU tensor as their second operand: their kernels read it with original_scalar_value
+    # (float16 0.0946 * int32 65520 is 6200 there, where add gives inf).
     opdt = D.float32 if cdt is D.float16 and op.dtype_rule != "compare" else cdt
     scalar_b = (op.name in ("mul", "div") and isinstance(b, Tensor) and not b._shape
                 and b._storage.device.type == "cpu")
 
     def operand(v: Any) -> Any:
-        if opdt is not cdt and isinstance(v, Tensor) and v._dtype is not cdt and not (scalar_b and v is b):
-            return M.operand_array(v, cdt, xp).astype(opdt.np)
-        return M.operand_array(v, opdt, xp)
+        if opdt is cdt:
+            return M.operand_array(v, opdt, xp)
+        if isinstance(v, Tensor):
+            first = v._dtype is not cdt and not (scalar_b and v is b)
+        else:  # torch's float16 add/sub round a Python scalar to float16 first (+ 65511 adds 65504)
+            first = op.name in ("add", "sub")
+        return M.operand_array(v, cdt, xp).astype(opdt.np) if first else M.operand_array(v, opdt, xp)
 
     with M.errstate():
         bb = operand(b)
@@ -162,6 +171,13 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
     return arr, rdt, like, cdt
+
+
+def _negated(alpha: Any) -> Any:
+    """-alpha as torch's Scalar negates it: an int64 wraps (-(-2**63) is -2**63)."""
+    if isinstance(alpha, (bool, np.bool_)):
+        return alpha
+    return alpha if isinstance(alpha, (int, np.integer)) and alpha == -2 ** 63 else -alpha
 
 
 # Largest magnitude of a Python int that converts to float exactly, so one rounding to the tensor's dtype
@@ -437,6 +453,7 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
         node = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
         if not isinstance(b, Tensor):
             M.check_scalar(b, "pow")
+            A.check_scalar_int(b)
     t = a if isinstance(a, Tensor) else b
     like = M.same_device("pow", a, b)
     rdt = D.result_type(a, b)
@@ -446,18 +463,32 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
     shape = geo.broadcast_shapes(a._shape if isinstance(a, Tensor) else (), b._shape if isinstance(b, Tensor) else ())
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
+    if isinstance(a, Tensor) and (rdt is D.float16 or rdt.category == 1):
+        A.check_fits(b, rdt)  # a scalar exponent is converted checked, except to float32/float64 (double)
     xp = like._xp
     with M.errstate():
-        arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
+        if (rdt is D.float32 and isinstance(a, Tensor) and isinstance(b, (int, float)) and not isinstance(b, bool)
+                and not _in_float32(b)):
+            # torch raises a float32 tensor to a double exponent: (-1) ** 2147483647.5 is nan, not 1
+            arr = xp.power(M.operand_array(a, D.float64, xp), float(b)).astype(np.float32)
+        else:
+            arr = _power(xp, M.operand_array(a, rdt, xp), M.operand_array(b, rdt, xp))
     return arr, rdt, node, t
 
 
 _POW_FAST = frozenset((D.float32, D.float64))
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _in_float32(b: Any) -> bool:
+    """Whether a Python number is exactly a float32 (checked without NumPy's overflow warning)."""
+    return abs(b) <= _F32_MAX and float(np.float32(b)) == b
 
 
 def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
     if (out is None and not inplace and isinstance(a, Tensor) and a._dtype in _POW_FAST
-            and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT))):
+            and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT))
+            and (a._dtype is D.float64 or _in_float32(b))):
         # fast path: a float tensor to a Python number's power (x.pow(2)): the result dtype is the tensor's
         # and none of _pow_general's checks can fail
         node, t, rdt = "PowBackward0", a, a._dtype
@@ -609,6 +640,9 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
     lo_t, hi_t = isinstance(min, Tensor), isinstance(max, Tensor)
 
     def fn(xp, a, lo, hi):
+        if not tensor_bounds:  # scalar bounds convert checked to rdt, in the kernel (after the dtype checks)
+            for b in bounds:
+                A.check_fits(b, rdt)
         r = a
         if lo is not None:
             r = xp.maximum(r, lo) if rdt is not D.bool_ else (r | lo)
@@ -737,12 +771,12 @@ def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out:
     rdt = D.result_type(input, tensor1, tensor2)
     if rdt is D.bool_:
         raise NotImplementedError(f"\"{kind}_cpu_out\" not implemented for 'Bool'")
-    if not rdt.is_floating_point:
-        value = int(value)
 
     def fn(xp, a, t1, t2):
+        # value converts checked to the op's compute type, in the kernel: float32 for float16 (1e6 is inf)
+        A.check_fits(value, D.float32 if rdt is D.float16 else rdt)
         if not rdt.is_floating_point:
-            return a + M.operand_array(value, rdt, xp) * t1 * t2
+            return a + M.operand_array(int(value), rdt, xp) * t1 * t2
         # torch's kernels, rounding for rounding: half computes in float32; addcdiv is a + (value * t1) / t2;
         # addcmul is fmadd(value * t1, t2, a), a fused multiply-add (one rounding)
         opdt = D.float32 if rdt is D.float16 else rdt
@@ -888,7 +922,7 @@ def _softmax(kind: str, input: Any, dim: Any, dtype: Any) -> Tensor:
             z = a - m
             s = xp.exp(z).sum(axis=d, keepdims=True)
             arr = z - xp.log(s) if kind == "log_softmax" else xp.exp(z) / s
-    arr = arr.astype(input._dtype.np)
+        arr = arr.astype(input._dtype.np)  # (float16 rounds from float32: log_softmax may be -inf)
     rdt = input._dtype
 
     def backward(grads, y):

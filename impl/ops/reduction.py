@@ -39,13 +39,20 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     # half precision accumulates in float32, like torch
     acc = np.float32 if rdt is D.float16 else rdt.np
     xp = module_of(a)
-    if input._shape:
-        # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper around it
-        arr = (np.add.reduce if xp is np else xp.sum)(a, axis=dims, dtype=acc, keepdims=keepdim)
-        if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
-            arr = arr.astype(rdt.np)
-    else:
-        arr = a.astype(rdt.np)  # a copy: the result must not share the input's memory
+    # a floating sum (or a cast from or to floating point) may overflow: inf/nan, silently as in torch; an
+    # integer sum cannot warn, so it skips the errstate
+    token = M.FP_POLICY.set(M.FP_IGNORE) if rdt.category == 2 or input._dtype.category == 2 else None
+    try:
+        if input._shape:
+            # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper around it
+            arr = (np.add.reduce if xp is np else xp.sum)(a, axis=dims, dtype=acc, keepdims=keepdim)
+            if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
+                arr = arr.astype(rdt.np)
+        else:
+            arr = a.astype(rdt.np)  # a copy: the result must not share the input's memory
+    finally:
+        if token is not None:
+            M.FP_POLICY.reset(token)
     arr = xp.asarray(arr)  # a full reduction gives a NumPy scalar
     if out is not None:
         return M.write_out(out, arr, rdt, "sum", [input])
@@ -64,9 +71,9 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
                            f"complex dtype. Got: {D.type_name(input._dtype)}")
     dims = M.dims_arg(dim, input.dim())
-    a = input._array.astype(rdt.np)
     acc = np.float32 if rdt is D.float16 else rdt.np
-    with M.errstate():
+    with M.errstate():  # (the cast to dtype= may overflow too: mean(dtype=float16) of 1e38 is inf)
+        a = input._array.astype(rdt.np)
         arr = a.mean(axis=dims, keepdims=keepdim, dtype=acc).astype(rdt.np) if input.dim() else a
     if out is not None:
         return M.write_out(out, input._xp.asarray(arr), rdt, "mean", [input])
@@ -187,10 +194,12 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             d = geo.wrap_dim(dim, input.dim())
             shape = _reduce_shape(input._shape, (d,), keepdim) if input.dim() else ()
             M.write_out(out, xp.ones(shape, dtype=rdt.np), rdt, "prod", [])
-            arr = _prod_array(input._array.astype(rdt.np), d, keepdim, xp)
-            out._array[...] = xp.asarray(arr).astype(rdt.np)
+            with M.errstate():
+                arr = _prod_array(input._array.astype(rdt.np), d, keepdim, xp)
+                out._array[...] = xp.asarray(arr).astype(rdt.np)
             return out
-    a = input._array if input._dtype is rdt else input._array.astype(rdt.np)
+    with M.errstate():  # the cast to dtype= may overflow (prod(dtype=float16) of 1e38 is inf)
+        a = input._array if input._dtype is rdt else input._array.astype(rdt.np)
     d = None if dim is None else geo.wrap_dim(dim, input.dim())
     arr = xp.asarray(_prod_array(a, d, keepdim and d is not None, xp)).astype(rdt.np)
     if out is not None:
@@ -246,9 +255,9 @@ def _cum(kind: str, input: Any, dim: Any, dtype: Any, out: Any = None, inplace: 
     if not inplace and rdt is D.bool_ and input.dim() > 0 and input.numel() > 0:  # out= of dtype bool
         raise NotImplementedError(f"\"{kind}_out_cpu\" not implemented for 'Bool'")
     xp = input._xp
-    a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
     fn = xp.cumsum if kind == "cumsum" else xp.cumprod
-    with M.errstate():
+    with M.errstate():  # (the cast to dtype= may overflow as well as the running sum or product)
+        a = input._array.astype(np.float32 if rdt is D.float16 else rdt.np)
         arr = fn(a, axis=d).astype(rdt.np) if input.dim() else a.astype(rdt.np)
     if out is not None:
         return M.write_out(out, arr, rdt, kind, [input])
@@ -372,7 +381,7 @@ def _var_std(kind: str, input: Any, dim: Any, unbiased: Any, keepdim: Any, corre
             ss = a * 0
         v = ss / a.dtype.type(builtins.max(dof, 0))
         arr = xp.sqrt(v) if kind == "std" else v
-    arr = xp.asarray(arr).astype(rdt.np)
+        arr = xp.asarray(arr).astype(rdt.np)  # (a float16 result rounds from float32: may be inf)
     if out is not None:
         return M.write_out(out, arr, rdt, kind, [input])
 
@@ -797,7 +806,7 @@ def vector_norm(input: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = Fa
             arr = _vector_norm_array(xp, a.reshape(1), p, (0,), False, naive=True)
         else:
             arr = (a != 0).astype(a.dtype) if p == 0 else xp.abs(a)
-    arr = xp.asarray(arr).astype(rdt.np)
+        arr = xp.asarray(arr).astype(rdt.np)  # (a float16 result rounds from float32: may be inf)
     if out is not None:
         return M.write_out(out, arr, rdt, opname, [input])
     in_shape = input._shape
@@ -840,7 +849,7 @@ def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:
         diff = M.operand_array(input, rdt, xp) - M.operand_array(other, rdt, xp)
         dd = diff.astype(np.float32) if rdt is D.float16 else diff
         arr = _vector_norm_array(xp, xp.broadcast_to(dd, shape), p, tuple(range(len(shape))), False)
-    arr = xp.asarray(arr).astype(rdt.np)
+        arr = xp.asarray(arr).astype(rdt.np)
 
     other_wants_grad = other.requires_grad
 

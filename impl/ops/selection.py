@@ -109,12 +109,14 @@ def _index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, alpha: An
         no_overlap(input, index, source)
     exact_out(out, input._dtype)
     no_overlap(out, input, index, source)
+    A.check_fits(alpha, input._dtype)  # (even with an empty index)
     xp = input._xp
     res = xp.array(input._array if input.dim() else input._array.reshape(1), copy=True)
     src = source._array.reshape(src_shape)
-    if alpha != 1:
-        src = src * M.operand_array(alpha, input._dtype, xp)
-    _add_at(xp, res, (slice(None),) * d + (idx,), src)
+    with M.errstate():  # sums past the dtype's range are inf, silently
+        if alpha != 1:
+            src = src * M.operand_array(alpha, input._dtype, xp)
+        _add_at(xp, res, (slice(None),) * d + (idx,), src)
     res = res.reshape(input._shape)
     if out is not None:
         return M.write_out(out, res, input._dtype, "index_add", [input, source])
@@ -312,9 +314,12 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = Fa
     if isinstance(src, Tensor):
         vals = _nd(src)[tuple(slice(0, s) for s in idx.shape)]
     else:
+        if idx.size:  # torch's kernel converts the value checked, and returns before that for an empty index
+            A.check_fits(src, input._dtype)
         vals = M.operand_array(src, input._dtype, xp)
     if add:
-        _add_at(xp, res, fancy, xp.broadcast_to(vals, idx.shape))
+        with M.errstate():  # sums past the dtype's range are inf, silently
+            _add_at(xp, res, fancy, xp.broadcast_to(vals, idx.shape))
     else:
         res[fancy] = vals
     res = res.reshape(input._shape)
@@ -417,6 +422,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any =
         if not isinstance(v, Tensor):
             M.check_scalar(v, "where")
     rdt = D.result_type(input, other)
+    for v in (input, other):  # torch makes a scalar_tensor of rdt: a one-element fill (float16 unchecked)
+        A.check_fits(v, rdt, 1)
     like = M.same_device("where", condition, input, other)
     geo.broadcast_shapes(condition._shape, *[t._shape for t in (input, other) if isinstance(t, Tensor)])
     if out is not None and isinstance(out, Tensor) and out._dtype is not rdt:
@@ -472,8 +479,12 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
             _leaf_checks(input)
         else:
             M.check_inplace_target(input, input._dtype, shape, (value,))
+    # torch takes value.item() (a 0-d tensor too) and converts it checked, whatever the mask holds
+    A.check_fits(value.item() if isinstance(value, Tensor) else value, input._dtype)
     xp = input._xp
-    v = value._array.astype(input._dtype.np) if isinstance(value, Tensor) else M.operand_array(value, input._dtype, xp)
+    with M.errstate():
+        v = value._array.astype(input._dtype.np) if isinstance(value, Tensor) else \
+            M.operand_array(value, input._dtype, xp)
     arr = xp.where(mask._array, v, input._array).astype(input._dtype.np)
     vt = value if isinstance(value, Tensor) else None
 
@@ -487,7 +498,14 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
     node = "MaskedFillBackward1" if vt is not None else "MaskedFillBackward0"
     others = (vt,) if vt is not None else ()
     if inplace:
-        M.write(input, arr)
+        if geo.has_internal_overlap(input._shape, input._stride):
+            # only the masked elements are written: each alias of one gets the value, whatever the others'
+            # mask says (writing the whole result would let a later unmasked alias put the old value back)
+            with M.errstate():
+                input._array[xp.broadcast_to(mask._array, input._shape)] = xp.asarray(v).reshape(())
+            input._bump()
+        else:
+            M.write(input, arr)
         M.rebase_history(input, node, others, backward, [mask])
         return input
     return M.record(M.wrap(arr, input._dtype, input), node, [input, *others], backward, [mask])
