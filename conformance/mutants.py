@@ -225,9 +225,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("float32_widened", "dtype", "a float32 result returned as float64",
              lambda op: op.returns in ("new", "view_or_copy") and "float32" in op.dtypes, _is_float32, _widened),
     Mutation("no_promotion", "dtype", "the result cast to the first tensor argument's dtype (no type promotion)",
+             # ops whose spec draws operands of mixed dtypes (matmul-like ops refuse them: nothing to mutate)
              lambda op: op.returns in ("new", "view_or_copy") and op.random is None
-             and sum(a.kind in ("tensor", "broadcast_tensor", "matrix", "tensors") for a in op.all_args) >= 2
-             or any(a.kind == "tensors" for a in op.all_args), lambda d: True, _no_promotion),
+             and any(a.get("dtype") == "promote" or a.kind == "tensors" for a in op.all_args),
+             lambda d: True, _no_promotion),
     Mutation("stride_off", "view", "a view's size-1 dim with its stride off by one (values unchanged)",
              lambda op: op.returns == "view", lambda d: True, _stride_off),
     Mutation("view_copies", "view", "a view returned as a copy (same values, own memory)",
