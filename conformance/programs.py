@@ -16,6 +16,10 @@ The generator keeps every program valid and well-conditioned:
   consumer yet (nothing saved it, nothing views it) and whose last producer does not save its
   result (exp, tanh, sigmoid, sqrt do): exactly the in-place writes torch accepts.
 
+Coverage is by construction, not by luck: every op in every surface form (``m.sin(x)``, ``x.sin()``,
+``x.sin_()``, ...: :data:`VARIANTS`) is the *focus* of some programs (their first step), and a record
+searches one stratum of focuses after another (:func:`strata`), each its own Hypothesis search.
+
 A program is rendered to Python source once (:meth:`Program.source`) and *that source* is what runs:
 ``program(m)`` executes it with ``m`` = the library or torch; ``program_jax`` is the functional form
 (``t = t.at[idx].set(u)`` for ``t[idx] = u``) differentiated with ``jax.vjp``.  Outputs are the values
@@ -282,7 +286,7 @@ def _sig(x):
 
 
 UNARY: dict[str, tuple[str, str, str, Callable[[_Val], bool], Callable[[float, float], tuple[float, float]], bool]] = {
-    "neg": ("-{x}", "{x}.neg()", "-{x}", lambda v: True, lambda lo, hi: (-hi, -lo), False),
+    "neg": ("m.neg({x})", "{x}.neg()", "-{x}", lambda v: True, lambda lo, hi: (-hi, -lo), False),
     "sin": ("m.sin({x})", "{x}.sin()", "jnp.sin({x})", lambda v: True, lambda lo, hi: (-1.0, 1.0), False),
     "cos": ("m.cos({x})", "{x}.cos()", "jnp.cos({x})", lambda v: True, lambda lo, hi: (-1.0, 1.0), False),
     "exp": ("m.exp({x})", "{x}.exp()", "jnp.exp({x})", lambda v: v.hi <= EXP_MAX, _mono(math.exp), True),
@@ -328,7 +332,7 @@ OPS = ("add", "mul", "sub", "div", "neg", "sin", "cos", "exp", "log", "tanh", "s
 #: ``x ** e``); in-place and setitem steps by their kind.  Ops not listed have one form.
 FORMS: dict[str, tuple[str, ...]] = {
     **{op: ("fn", "op") for op in ("add", "sub", "mul", "div", "matmul")},
-    **{op: ("fn", "method") for op in UNARY},
+    **{op: ("fn", "method") for op in UNARY}, "neg": ("fn", "method", "op"),
     "pow": ("fn", "method", "op"),
     "sum": ("method", "fn"), "mean": ("method", "fn"),
     "inplace": ("add_", "mul_", "sub_", "div_") + tuple(f"{u}_" for u in INPLACE_UNARY),
@@ -545,7 +549,7 @@ class _Builder:
         if not _ok(iv):
             return False
         form = self.form(FORMS[op])
-        src = fsrc if form == "fn" else msrc
+        src = {"fn": fsrc, "method": msrc, "op": "-{x}"}[form]
         self.result(op, src.format(x=a.name), jsrc.format(x=a.name), a.shape, iv, a.rg, saves=saves, inputs=[a],
                     variant=f"{op}:{form}")
         return True
@@ -903,12 +907,22 @@ class _Builder:
 
 
 @st.composite
+def _span(draw, b: _Builder, fn: Callable[[], Any]) -> Any:
+    """fn() with b drawing through a nested strategy: one step's choices form one span, which the
+    shrinker can delete as a whole (a step is ~5-20 choices, past its deletion of a few in a row)."""
+    outer, b.draw = b.draw, draw
+    try:
+        return fn()
+    finally:
+        b.draw = outer
+
+
+@st.composite
 def programs(draw, limits: Limits = Limits(), ops: tuple[str, ...] = OPS,
              focus: tuple[str, ...] | None = None) -> Program:
     """Hypothesis strategy: a valid random program (see the module docstring).
 
-    focus: variants (see VARIANTS) every program contains: after 0-2 random steps, a step of each (in
-    order), then random steps; None: one focus variant, drawn.  Callers that must exercise every op
+    focus: variants (see VARIANTS) every program contains: a step of each (in order), then random steps; None: one focus variant, drawn.  Callers that must exercise every op
     search strata of focuses (:func:`strata`) instead of relying on the draw."""
     # Steps are drawn as a list is: a "one more?" flag before each further step (6 in 7 say yes), and
     # each step's choices right after its flag, so the shrinker can delete a step as one block.  All
@@ -923,15 +937,19 @@ def programs(draw, limits: Limits = Limits(), ops: tuple[str, ...] = OPS,
     b = _Builder(draw, limits, dtype)
     for _ in range(draw(st.integers(1, 2))):
         b.new_leaf(b.shape(), rg=True if not b.leaves else None)
-    # the focus steps come after a few random ones (shrinking to none), so they also see non-leaves
-    for _ in range(draw(st.integers(0, min(2, limits.max_steps - len(focus))))):
-        b.step(draw(pick))
+    # the focus steps come first: random steps before them would be in the way of the shrinker (it
+    # deletes steps from the end far more easily than from the middle)
     for v in focus:
-        b.step_variant(v)
+        draw(_span(b, lambda: b.step_variant(v)))
+    def one_more() -> bool:  # the flag and its step in one span: deleting it deletes just that step
+        if not b.draw(more):
+            return False
+        b.step(b.draw(pick))
+        return True
+
     attempts = len(b.steps)
-    while len(b.steps) < limits.max_steps and attempts < 2 * limits.max_steps and draw(more):
+    while len(b.steps) < limits.max_steps and attempts < 2 * limits.max_steps and draw(_span(b, one_more)):
         attempts += 1
-        b.step(draw(pick))
     if not b.steps:
         b.op_unary("sin")
     # values last: leaves (in their kind's range) and cotangents

@@ -52,7 +52,8 @@ def test_wrong_gradient_in_one_op():
 
 
 # sin as in the test above; abs: rarely drawn before programs were stratified (it needs a sign-definite
-# operand, m.abs( was in ~4 of 150 ci programs); matmul: two operands, broadcasting batch dims
+# operand: m.abs( was in 0-7 of 150 ci programs per seed, a wrong abs gradient got through on seeds 2-4);
+# matmul: two operands, broadcasting batch dims (got through on seed 4)
 @pytest.mark.parametrize("op", ["sin", "abs", "matmul"])
 @pytest.mark.parametrize("seed", range(5))
 def test_wrong_gradient_caught_on_every_seed(op, seed):
@@ -65,7 +66,9 @@ def test_wrong_gradient_caught_on_every_seed(op, seed):
     body = rec["repro"].split("def program(m):")[1].split("outputs = ")[0]
     steps = [ln for ln in body.splitlines() if ln.strip().startswith("v")]
     assert any(f"m.{op}(" in s for s in steps), rec["repro"]
-    assert len(steps) <= 4, rec["repro"]
+    # the failing stratum's focus step stays (it is forced), and Hypothesis does not always delete steps
+    # in the middle: seen 5 (zeros, setitem mul_, neg, neg(a), sin); the program stays small
+    assert len(steps) <= 6, rec["repro"]
 
 
 def test_accumulation_that_overwrites(monkeypatch):
