@@ -102,3 +102,30 @@ class WrongSin(torch.autograd.Function):
 
 def wrong_sin(x, *args, **kwargs):
     return WrongSin.apply(x)
+
+
+class _WrongGrad(torch.autograd.Function):
+    """Planted: `fn`'s value, with every input's gradient scaled by 1.5 (the correct one recomputed by
+    torch's autograd, so it fits any broadcasting, dtype or shape `fn` accepts)."""
+
+    @staticmethod
+    def forward(ctx, fn, *xs):
+        ctx.fn = fn
+        ctx.save_for_backward(*xs)
+        return fn(*xs)
+
+    @staticmethod
+    def backward(ctx, g):
+        xs = [x.detach().requires_grad_() for x in ctx.saved_tensors]
+        with torch.enable_grad():
+            y = ctx.fn(*xs)
+        grads = torch.autograd.grad(y, xs, g, allow_unused=True)
+        return (None, *(None if gr is None else gr * 1.5 for gr in grads))
+
+
+def wrong_grad(fn: Callable) -> Callable:
+    """The library function `fn` (tensor arguments only) with a planted wrong gradient."""
+    def planted(*xs):
+        return _WrongGrad.apply(fn, *xs)
+    planted.__name__ = getattr(fn, "__name__", "planted")
+    return planted

@@ -135,3 +135,47 @@ def test_canonical_graph_keeps_sharing():
     names = [n[0] for n in g]
     assert names.count("SinBackward0") == 1 and names.count("AccumulateGrad") == 1
     assert g[names.index("AccumulateGrad")][1] == "x"
+
+
+def _record_programs(monkeypatch, check, oracle, seed):
+    """The programs random_programs draws for one record at ci (generated only, not run)."""
+    seen = []
+    monkeypatch.setattr(A, "program_property", lambda check, oracle, lib: seen.append)
+    rec = A.run_programs(check, oracle, torch, "torch", CI, seed=seed)
+    assert rec["status"] == "pass", rec["reason"]
+    return seen
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_every_op_variant_is_exercised_at_ci_on_any_seed(monkeypatch, seed):
+    """Coverage is by construction (strata of focus variants), not by the seed's luck: at ci every op in
+    every surface form (m.sin(x), x.sin(), x.sin_(), ...) is in some program of the torch records, and
+    every program contains its stratum's focus."""
+    assert set(P.OPS) == {v.partition(":")[0] for v in P.VARIANTS}
+    for check in ("grad", "graph"):
+        progs = _record_programs(monkeypatch, check, "torch", seed)
+        seen = collections.Counter(v for p in progs for v in {s.variant for s in p.steps})
+        missing = [v for v in P.VARIANTS if not seen[v]]
+        assert not missing, f"{check}/torch seed {seed}: never drawn: {missing}"
+        assert set(seen) - {"zeros"} <= set(P.VARIANTS), set(seen) - set(P.VARIANTS)  # zeros: zeros_setitem's base
+    # the JAX record's budget (20 at ci) is below the variant count: a seed-dependent share, each
+    # focus still in every program of its stratum
+    rseed = A._record_seed("random_programs", "grad", "jax", seed)
+    plan = P.strata(round(CI.jax_examples * A.PROGRAM_BUDGET["grad/jax"]), rotate=rseed)
+    progs = _record_programs(monkeypatch, "grad", "jax", seed)
+    i = 0
+    for focus, n in plan:
+        for prog in progs[i:i + n]:
+            assert set(focus) <= {s.variant for s in prog.steps}, (focus, prog.summary())
+        i += n
+    assert i == len(progs) and len({v for f, _ in plan for v in f}) >= 30
+
+
+def test_strata_split_the_budget():
+    for n in (1, 20, 100, 150, 1000):
+        plan = P.strata(n, rotate=7)
+        assert sum(k for _, k in plan) == n and all(1 <= len(f) <= 3 for f, _ in plan)
+        covered = [v for f, _ in plan for v in f]
+        assert len(covered) == len(set(covered))
+        if n // 2 * 3 >= len(P.VARIANTS):
+            assert set(covered) == set(P.VARIANTS)
