@@ -254,13 +254,19 @@ def iter_output_strides(shape: Sequence[int], inputs: list) -> tuple:
     reorder_dimensions' order: contiguous when that order is row-major, else each dim's stride is the product
     of the sizes inside it (a size-0 dim zeroes the strides outside it)."""
     shape = tuple(shape)
-    nd = len(shape)
     if inputs and all(tuple(s) == shape for s, _ in inputs):
         if all(is_contiguous(s, st) for s, st in inputs):
             return contiguous_strides(shape)
         strides = {tuple(st) for _, st in inputs}
         if len(strides) == 1 and all(is_non_overlapping_and_dense(s, st) for s, st in inputs):
             return strides.pop()
+    return _reordered_strides(shape, inputs)
+
+
+def _reordered_strides(shape: tuple, inputs: Sequence) -> tuple:
+    """Dense strides in reorder_dimensions' order over the (shape, stride) inputs broadcast to `shape`:
+    contiguous when that order is row-major, else each dim's stride is the product of the sizes inside it."""
+    nd = len(shape)
     operands = []
     for s, st in inputs:
         lead = nd - len(s)
@@ -352,19 +358,7 @@ def elementwise_strides(shape: Sequence[int], operands: Sequence[tuple]) -> tupl
         strides = {tuple(st) for _, st in operands}
         if len(strides) == 1 and all(is_non_overlapping_and_dense(s, st) for s, st in operands):
             return strides.pop()
-    nd = len(shape)
-    ops = []
-    for s, st in operands:
-        lead = nd - len(s)
-        ops.append([0] * lead + [0 if s[i] == 1 and shape[lead + i] != 1 else st[i] for i in range(len(s))])
-    perm = _iter_perm(shape, ops)
-    if perm == list(range(nd - 1, -1, -1)):
-        return contiguous_strides(shape)
-    out, acc = [0] * nd, 1
-    for d in perm:
-        out[d] = acc
-        acc *= shape[d]
-    return tuple(out)
+    return _reordered_strides(shape, operands)
 
 
 def column_major_strides(shape: Sequence[int]) -> tuple:
