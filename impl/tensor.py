@@ -49,7 +49,9 @@ class Tensor:
         t._stride = stride if type(stride) is tuple else tuple(stride)
         t._offset = offset
         t._dtype = dtype
-        t._vc = vc if vc is not None else VersionCounter()
+        # The version counter is made on first need (_counter): most results are never viewed, saved for
+        # backward or written in place, and an object per op is measurable on tiny tensors
+        t._vc = vc
         t._arr = None
         t._arr_of = None  # the storage array _arr was built on (resize_ can replace it: then _arr is stale)
         t._requires_grad = False
@@ -76,9 +78,11 @@ class Tensor:
             if not arr.flags.c_contiguous:
                 arr = np.asarray(arr, order="C")
             shape = arr.shape
-            t = cls._make(Storage(arr.reshape(-1), dev or CPU), shape, geo.contiguous_strides(shape), 0, dtype)
+            flat = arr.reshape(-1)
+            # (the cached strides function directly: an ndarray's shape is already a tuple)
+            t = cls._make(Storage(flat, dev or CPU), shape, geo.tuple_contiguous_strides(shape), 0, dtype)
             t._arr = arr
-            t._arr_of = t._storage.data
+            t._arr_of = flat
             return t
         xp = _backend.module_of(arr)
         dtype = dtype or D.from_numpy_dtype(arr.dtype)
@@ -168,12 +172,20 @@ class Tensor:
     def untyped_storage(self) -> UntypedStorage:
         return UntypedStorage(self._storage)
 
+    def _counter(self) -> VersionCounter:
+        """The version counter, made on first need; views and detach() share it, so they ask for it here."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
     @property
     def _version(self) -> int:
-        return self._vc.version
+        vc = self._vc
+        return 0 if vc is None else vc.version
 
     def _bump(self) -> None:
-        self._vc.version += 1
+        self._counter().version += 1
 
     def is_floating_point(self) -> bool:
         return self._dtype.is_floating_point
@@ -391,7 +403,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         # A view with no history that shares the version counter (torch's detach is a view).
-        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype, self._vc)
+        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype, self._counter())
 
     def detach_(self) -> "Tensor":
         if self._base is not None and self._base._requires_grad:

@@ -39,13 +39,13 @@ class Node:
             raise RuntimeError(_FREED)
         out = []
         for t, version, is_output in self._saved:
-            if t._vc.version != version:
+            if t._version != version:
                 gf = self if is_output else t._grad_fn
                 which = f", which is output {t._output_nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]]{which} is at "
-                    f"version {t._vc.version}; expected version {version} instead. Hint: enable anomaly detection "
+                    f"version {t._version}; expected version {version} instead. Hint: enable anomaly detection "
                     "to find the operation that failed to compute its gradient, with "
                     "torch.autograd.set_detect_anomaly(True, check_nan=False).")
             out.append(t)
@@ -87,7 +87,7 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     node._in_meta = tuple([(t._shape, t._dtype) if t is not None else None for t in inputs])
     node._out_meta = tuple([(o._shape, o._dtype, o._storage.device) for o in outputs])
     if saved:
-        node._saved = tuple([(t, t._vc.version, _among(t, outputs)) for t in saved])
+        node._saved = tuple([(t, t._version, _among(t, outputs)) for t in saved])
         node._had_saved = True
     else:
         node._saved = ()

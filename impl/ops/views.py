@@ -17,7 +17,7 @@ from . import _args as A
 
 def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
               backward: Callable | None = None) -> Tensor:
-    v = Tensor._make(src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._vc)
+    v = Tensor._make(src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._counter())
     v._base = src._base if src._base is not None else src
     v._bgf = v._base._grad_fn
     if node is not None:
