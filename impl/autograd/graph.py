@@ -82,9 +82,20 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     """A node for `name` with one edge per input (None for inputs that need no gradient)."""
     cls = _classes.get(name) or node_class(name)
     node = _new(cls)
-    # list comprehensions, not generators fed to tuple(): a node is built on every differentiable op
-    node.next_functions = tuple([edge(t) for t in inputs])
-    node._in_meta = tuple([(t._shape, t._dtype) if t is not None else None for t in inputs])
+    # one pass over the inputs (a node is built on every differentiable op); edge() is inlined for the
+    # common input, a non-view tensor with history
+    edges = []
+    in_meta = []
+    for t in inputs:
+        if t is None:
+            edges.append(_NO_EDGE)
+            in_meta.append(None)
+            continue
+        gf = t._grad_fn
+        edges.append((gf, t._output_nr) if gf is not None and t._base is None else edge(t))
+        in_meta.append((t._shape, t._dtype))
+    node.next_functions = tuple(edges)
+    node._in_meta = tuple(in_meta)
     node._out_meta = tuple([(o._shape, o._dtype, o._storage.device) for o in outputs])
     if saved:
         node._saved = tuple([(t, t._version, _among(t, outputs)) for t in saved])
@@ -108,10 +119,13 @@ def _among(t: Any, outputs: Sequence[Any]) -> bool:
     return False
 
 
+_NO_EDGE = (None, 0)
+
+
 def edge(t: Any) -> tuple:
     """The (node, output_nr) a gradient for `t` flows into: its grad_fn, its AccumulateGrad, or nothing."""
     if t is None:
-        return (None, 0)
+        return _NO_EDGE
     if t._base is not None:
         sync_view(t)
     if not t._requires_grad:

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from ..autograd import grad_mode
 from ..autograd.graph import make_node
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 
 FUNCTIONS: dict[str, Callable] = {}
 METHODS: dict[str, Callable] = {}
@@ -275,7 +275,7 @@ def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs:
 
 
 def wrap(arr: Any, dtype: D.dtype, like: Tensor | None) -> Tensor:
-    return Tensor._wrap(arr, dtype, like._storage.device if like is not None else None)
+    return wrap_array(arr, dtype, like._storage.device if like is not None else None)
 
 
 def dims_arg(dim: Any, ndim: int) -> tuple:

@@ -13,7 +13,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from .._backend import module_of
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from . import _machinery as M
 
 _grad_state = grad_mode._state  # read directly: every op checks grad mode
@@ -35,7 +35,7 @@ class Unary:
 class Binary:
     name: str
     fn: Callable            # (xp, a, b) -> array
-    grad: Callable | None   # (g, a, b, y, alpha, b is a tensor) -> (grad a, grad b)
+    grad: Callable | None   # (g, a, b, y, alpha, b's gradient is wanted) -> (grad a, grad b)
     node: str
     dtype_rule: str = "promote"  # "promote", "true_div" (ints -> default float), "compare" (-> bool)
     saves: str = "ab"
@@ -72,8 +72,8 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [x])
     grad = op.grad
-    if not inplace and (grad is None or not M.needs_grad(x)):
-        return M.wrap(arr, rdt, x)  # nothing to record: skip building the backward
+    if not inplace and (grad is None or not x._requires_grad or not _grad_state.enabled):
+        return wrap_array(arr, rdt, x._storage.device)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
         xs = saved[0] if op.saves == "x" else None
@@ -86,7 +86,7 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         if grad is not None:
             M.rebase_history(x, op.node, (), backward, _pick(op.saves, old, None, x))
         return x
-    y = M.wrap(arr, rdt, x)
+    y = wrap_array(arr, rdt, x._storage.device)
     if grad is not None:
         M.record(y, op.node, [x], backward, _pick(op.saves, x, None, y))
     return y
@@ -233,7 +233,7 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     want_a = a._requires_grad
     want_b = isinstance(b, Tensor) and b._requires_grad
     if not inplace and (grad is None or not _grad_state.enabled or not (want_a or want_b)):
-        return M.wrap(arr, rdt, like)  # nothing to record: skip building the backward
+        return wrap_array(arr, rdt, like._storage.device)  # nothing to record: skip building the backward
     keep_a = keep_b = keep_scalar = False
     if grad is not None and _grad_state.enabled and (want_a or want_b):
         # torch saves an operand only when a gradient that needs it is wanted (a_for / b_for)
@@ -245,15 +245,17 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     b_tensor = isinstance(b, Tensor)
     b_scalar = None if b_tensor else b
     al = 1 if alpha is None else alpha
+    # whether b's gradient is wanted: a scalar's never is; a tensor's is settled by the node's edge for it
+    # (set after recording below: a view's requires_grad can change when its edge is made)
+    b_wanted = b_tensor
 
     def backward(grads, *saved):
         it = iter(saved)
         sa = next(it) if keep_a else None
         sb = next(it) if keep_b else b_scalar
         sy = next(it) if "y" in op.saves else None
-        # b_tensor: a scalar b has no gradient; add's g * alpha for it would be a wasted op per node. (A
-        # tensor b's gradient is always computed: a view's requires_grad can change when its edge is made.)
-        return grad(grads[0], sa, sb, sy, al, b_tensor)
+        # (add's g * alpha for an unwanted b would be a wasted op per node; the engine drops it anyway)
+        return grad(grads[0], sa, sb, sy, al, b_wanted)
 
     if inplace:
         old = None
@@ -266,11 +268,13 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
             if keep_scalar:
                 (a._base if a._base is not None else a)._grad_fn._had_saved = True
         return a
-    y = M.wrap(arr, rdt, like)
+    y = wrap_array(arr, rdt, like._storage.device)
     if grad is not None:
         # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
         M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
                  _saved_binary(op, a if keep_a else None, b if keep_b else None, y))
+        if b_tensor and op is not RSUB and y._grad_fn is not None:
+            b_wanted = y._grad_fn.next_functions[1][0] is not None
         if keep_scalar:
             y._grad_fn._had_saved = True
     return y
