@@ -10,6 +10,8 @@ import re
 import weakref
 from typing import Any, Callable, Sequence
 
+from ..tensor import Tensor
+
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they have "
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
           "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
@@ -79,7 +81,8 @@ def node_class(name: str) -> type:
 
 def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Any] = (),
               outputs: Sequence[Any] = ()) -> Node:
-    """A node for `name` with one edge per input (None for inputs that need no gradient)."""
+    """A node for `name` with one edge per input (None for inputs that need no gradient, and for inputs that
+    are not tensors: a Python scalar operand, or None)."""
     cls = _classes.get(name) or node_class(name)
     node = _new(cls)
     # one pass over the inputs (a node is built on every differentiable op); edge() is inlined for the
@@ -87,7 +90,7 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     edges = []
     in_meta = []
     for t in inputs:
-        if t is None:
+        if not isinstance(t, Tensor):
             edges.append(_NO_EDGE)
             in_meta.append(None)
             continue

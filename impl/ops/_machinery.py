@@ -137,8 +137,7 @@ def record(out: Tensor, name: str, inputs: Sequence[Any], backward: Callable, sa
             break
     else:
         return out
-    tensors = [t if isinstance(t, Tensor) else None for t in inputs]
-    out._grad_fn = make_node(name, tensors, backward, saved, outputs=[out])
+    out._grad_fn = make_node(name, inputs, backward, saved, outputs=[out])  # (a non-tensor input: no edge)
     out._requires_grad = True
     out._output_nr = 0
     return out

@@ -211,7 +211,8 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
     try:
         if bb is None:
             bb = dt.np.type(b)  # the same value as the general path's np.array(b).astype(dtype)
-        arr = op.fn(module_of(aa), aa, bb)
+        # (module_of's answer for a NumPy array, without the call)
+        arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
     finally:
         M.FP_POLICY.reset(token)
     return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a
