@@ -41,7 +41,8 @@ class Node:
             raise RuntimeError(_FREED)
         out = []
         for t, version, is_output in self._saved:
-            if t._version != version:
+            vc = t._vc  # (a tensor with no counter yet was never written: still at version 0, as when saved)
+            if vc is not None and vc.version != version:
                 gf = self if is_output else t._grad_fn
                 which = f", which is output {t._output_nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
                 raise RuntimeError(

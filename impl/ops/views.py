@@ -20,7 +20,7 @@ def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: 
     v = _construct(Tensor, src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._counter())
     v._base = src._base if src._base is not None else src
     v._bgf = v._base._grad_fn
-    if node is not None:
+    if node is not None and src._requires_grad:  # (record's own first test, without the call on every view)
         M.record(v, node, [src], backward)
     return v
 
