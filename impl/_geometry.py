@@ -13,7 +13,8 @@ def prod(xs: Sequence[int]) -> int:
 
 
 @functools.lru_cache(maxsize=4096)
-def _contiguous_strides(shape: tuple) -> tuple:
+def tuple_contiguous_strides(shape: tuple) -> tuple:
+    """contiguous_strides of a tuple shape (cached; callers holding an ndarray's shape call this directly)."""
     # torch treats size-0 dims as 1 when computing strides (empty(2, 0, 3).stride() == (3, 3, 1)).
     strides = []
     acc = 1
@@ -24,7 +25,7 @@ def _contiguous_strides(shape: tuple) -> tuple:
 
 
 def contiguous_strides(shape: Sequence[int]) -> tuple:
-    return _contiguous_strides(shape if type(shape) is tuple else tuple(shape))
+    return tuple_contiguous_strides(shape if type(shape) is tuple else tuple(shape))
 
 
 def is_contiguous(shape: Sequence[int], strides: Sequence[int]) -> bool:

@@ -18,6 +18,67 @@ from ._types import CPU, Size, as_device, device
 _new = object.__new__
 
 
+def _construct(cls: type, storage: Storage, shape: tuple, stride: tuple, offset: int, dtype: D.dtype,
+               vc: VersionCounter | None = None) -> Tensor:
+    """A tensor of class `cls` viewing `storage` with this geometry; no history, no gradient."""
+    t = _new(cls)
+    t._storage = storage
+    # callers almost always pass tuples already; tuple() of a tuple is cheap but not free on every op
+    t._shape = shape if type(shape) is tuple else tuple(shape)
+    t._stride = stride if type(stride) is tuple else tuple(stride)
+    t._offset = offset
+    t._dtype = dtype
+    # The version counter is made on first need (_counter): most results are never viewed, saved for
+    # backward or written in place, and an object per op is measurable on tiny tensors
+    t._vc = vc
+    t._arr = None
+    t._arr_of = None  # the storage array _arr was built on (resize_ can replace it: then _arr is stale)
+    t._requires_grad = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._base = None
+    t._retains_grad = False
+    t._accumulate = None
+    t._is_param = False
+    t._bgf = None  # the base's grad_fn when this view's history was made (detects stale views)
+    return t
+
+
+def wrap_array(arr: Any, dtype: D.dtype | None = None, dev: device | None = None) -> Tensor:
+    """A new tensor owning a contiguous copy of (or, if already contiguous, the memory of) `arr`."""
+    if type(arr) is np.ndarray:
+        # the fast path every CPU op result takes: a fresh NumPy array, usually already contiguous
+        npd = arr.dtype
+        if dtype is None:
+            dtype = D.from_numpy_dtype(npd)
+        elif npd is not dtype.np and npd != dtype.np:
+            arr = arr.astype(dtype.np)
+        if not arr.flags.c_contiguous:
+            arr = np.asarray(arr, order="C")
+        shape = arr.shape
+        flat = arr.reshape(-1)
+        # (the cached strides function directly: an ndarray's shape is already a tuple)
+        t = _construct(Tensor, Storage(flat, dev or CPU), shape, geo.tuple_contiguous_strides(shape), 0, dtype)
+        t._arr = arr
+        t._arr_of = flat
+        return t
+    xp = _backend.module_of(arr)
+    dtype = dtype or D.from_numpy_dtype(arr.dtype)
+    if arr.dtype != dtype.np:
+        arr = arr.astype(dtype.np)
+    if not arr.flags.c_contiguous:
+        arr = xp.asarray(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
+    elif not isinstance(arr, xp.ndarray):  # a NumPy scalar from a full reduction
+        arr = xp.asarray(arr)
+    flat = arr.reshape(-1)
+    dev = dev or (CPU if xp is np else as_device("cuda"))
+    t = _construct(Tensor, Storage(flat, dev), arr.shape, geo.contiguous_strides(arr.shape), 0, dtype)
+    t._arr = arr
+    t._arr_of = t._storage.data
+    return t
+
+
 class Tensor:
     __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_vc", "_arr", "_arr_of",
                  "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_base", "_retains_grad",
@@ -39,61 +100,9 @@ class Tensor:
         size = args[0] if len(args) == 1 and isinstance(args[0], Size) else (args or (0,))
         _init_alias(self, creation.empty(*size, dtype=dt, device=device))
 
-    @classmethod
-    def _make(cls, storage: Storage, shape: tuple, stride: tuple, offset: int, dtype: D.dtype,
-              vc: VersionCounter | None = None) -> "Tensor":
-        t = _new(cls)
-        t._storage = storage
-        # callers almost always pass tuples already; tuple() of a tuple is cheap but not free on every op
-        t._shape = shape if type(shape) is tuple else tuple(shape)
-        t._stride = stride if type(stride) is tuple else tuple(stride)
-        t._offset = offset
-        t._dtype = dtype
-        t._vc = vc if vc is not None else VersionCounter()
-        t._arr = None
-        t._arr_of = None  # the storage array _arr was built on (resize_ can replace it: then _arr is stale)
-        t._requires_grad = False
-        t._grad_fn = None
-        t._output_nr = 0
-        t._grad = None
-        t._base = None
-        t._retains_grad = False
-        t._accumulate = None
-        t._is_param = False
-        t._bgf = None  # the base's grad_fn when this view's history was made (detects stale views)
-        return t
-
-    @classmethod
-    def _wrap(cls, arr: Any, dtype: D.dtype | None = None, dev: device | None = None) -> "Tensor":
-        """A new tensor owning a contiguous copy of (or, if already contiguous, the memory of) `arr`."""
-        if type(arr) is np.ndarray:
-            # the fast path every CPU op result takes: a fresh NumPy array, usually already contiguous
-            npd = arr.dtype
-            if dtype is None:
-                dtype = D.from_numpy_dtype(npd)
-            elif npd is not dtype.np and npd != dtype.np:
-                arr = arr.astype(dtype.np)
-            if not arr.flags.c_contiguous:
-                arr = np.asarray(arr, order="C")
-            shape = arr.shape
-            t = cls._make(Storage(arr.reshape(-1), dev or CPU), shape, geo.contiguous_strides(shape), 0, dtype)
-            t._arr = arr
-            t._arr_of = t._storage.data
-            return t
-        xp = _backend.module_of(arr)
-        dtype = dtype or D.from_numpy_dtype(arr.dtype)
-        if arr.dtype != dtype.np:
-            arr = arr.astype(dtype.np)
-        if not arr.flags.c_contiguous:
-            arr = xp.asarray(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
-        elif not isinstance(arr, xp.ndarray):  # a NumPy scalar from a full reduction
-            arr = xp.asarray(arr)
-        flat = arr.reshape(-1)
-        dev = dev or (CPU if xp is np else as_device("cuda"))
-        t = cls._make(Storage(flat, dev), arr.shape, geo.contiguous_strides(arr.shape), 0, dtype)
-        t._arr = arr
-        t._arr_of = t._storage.data
-        return t
+    # the module functions above; hot paths call them directly (no bound method to make per call)
+    _make = classmethod(_construct)
+    _wrap = staticmethod(wrap_array)
 
     # ---- the array view -----------------------------------------------------------------------
     @property
@@ -168,12 +177,20 @@ class Tensor:
     def untyped_storage(self) -> UntypedStorage:
         return UntypedStorage(self._storage)
 
+    def _counter(self) -> VersionCounter:
+        """The version counter, made on first need; views and detach() share it, so they ask for it here."""
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
     @property
     def _version(self) -> int:
-        return self._vc.version
+        vc = self._vc
+        return 0 if vc is None else vc.version
 
     def _bump(self) -> None:
-        self._vc.version += 1
+        self._counter().version += 1
 
     def is_floating_point(self) -> bool:
         return self._dtype.is_floating_point
@@ -391,7 +408,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         # A view with no history that shares the version counter (torch's detach is a view).
-        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype, self._vc)
+        return Tensor._make(self._storage, self._shape, self._stride, self._offset, self._dtype, self._counter())
 
     def detach_(self) -> "Tensor":
         if self._base is not None and self._base._requires_grad:

@@ -111,7 +111,15 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
             for (nxt, nr), meta, g in zip(node.next_functions, node._in_meta, outs):
                 if nxt is None or g is None:
                     continue
-                _add(buffers, nxt, nr, _conform(g, meta, node))
+                if g._shape != meta[0] or g._dtype is not meta[1]:  # (the check inlined: once per edge)
+                    g = _conform(g, meta, node)
+                # _add inlined: a gradient arriving first is stored, later ones are summed
+                into = buffers.get(id(nxt))
+                if into is None:
+                    into = buffers[id(nxt)] = [None] * max(len(nxt._out_meta), nr + 1)
+                    into[nr] = g
+                else:
+                    into[nr] = g if into[nr] is None else into[nr] + g
     return captured
 
 

@@ -10,6 +10,8 @@ import re
 import weakref
 from typing import Any, Callable, Sequence
 
+from ..tensor import Tensor
+
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they have "
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
           "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
@@ -39,13 +41,14 @@ class Node:
             raise RuntimeError(_FREED)
         out = []
         for t, version, is_output in self._saved:
-            if t._vc.version != version:
+            vc = t._vc  # (a tensor with no counter yet was never written: still at version 0, as when saved)
+            if vc is not None and vc.version != version:
                 gf = self if is_output else t._grad_fn
                 which = f", which is output {t._output_nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]]{which} is at "
-                    f"version {t._vc.version}; expected version {version} instead. Hint: enable anomaly detection "
+                    f"version {t._version}; expected version {version} instead. Hint: enable anomaly detection "
                     "to find the operation that failed to compute its gradient, with "
                     "torch.autograd.set_detect_anomaly(True, check_nan=False).")
             out.append(t)
@@ -79,15 +82,27 @@ def node_class(name: str) -> type:
 
 def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Sequence[Any] = (),
               outputs: Sequence[Any] = ()) -> Node:
-    """A node for `name` with one edge per input (None for inputs that need no gradient)."""
+    """A node for `name` with one edge per input (None for inputs that need no gradient, and for inputs that
+    are not tensors: a Python scalar operand, or None)."""
     cls = _classes.get(name) or node_class(name)
     node = _new(cls)
-    # list comprehensions, not generators fed to tuple(): a node is built on every differentiable op
-    node.next_functions = tuple([edge(t) for t in inputs])
-    node._in_meta = tuple([(t._shape, t._dtype) if t is not None else None for t in inputs])
+    # one pass over the inputs (a node is built on every differentiable op); edge() is inlined for the
+    # common input, a non-view tensor with history
+    edges = []
+    in_meta = []
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            edges.append(_NO_EDGE)
+            in_meta.append(None)
+            continue
+        gf = t._grad_fn
+        edges.append((gf, t._output_nr) if gf is not None and t._base is None else edge(t))
+        in_meta.append((t._shape, t._dtype))
+    node.next_functions = tuple(edges)
+    node._in_meta = tuple(in_meta)
     node._out_meta = tuple([(o._shape, o._dtype, o._storage.device) for o in outputs])
     if saved:
-        node._saved = tuple([(t, t._vc.version, _among(t, outputs)) for t in saved])
+        node._saved = tuple([(t, t._version, _among(t, outputs)) for t in saved])
         node._had_saved = True
     else:
         node._saved = ()
@@ -108,10 +123,13 @@ def _among(t: Any, outputs: Sequence[Any]) -> bool:
     return False
 
 
+_NO_EDGE = (None, 0)
+
+
 def edge(t: Any) -> tuple:
     """The (node, output_nr) a gradient for `t` flows into: its grad_fn, its AccumulateGrad, or nothing."""
     if t is None:
-        return (None, 0)
+        return _NO_EDGE
     if t._base is not None:
         sync_view(t)
     if not t._requires_grad:

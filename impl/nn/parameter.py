@@ -16,7 +16,7 @@ class Parameter(Tensor):
             data = empty(0)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): data must be a Tensor, not {type(data).__name__}")
-        p = cls._make(data._storage, data._shape, data._stride, data._offset, data._dtype, data._vc)
+        p = cls._make(data._storage, data._shape, data._stride, data._offset, data._dtype, data._counter())
         p._is_param = True
         p.requires_grad_(requires_grad)
         return p

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from ..autograd import grad_mode
 from ..autograd.graph import make_node
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 
 FUNCTIONS: dict[str, Callable] = {}
 METHODS: dict[str, Callable] = {}
@@ -141,8 +141,7 @@ def record(out: Tensor, name: str, inputs: Sequence[Any], backward: Callable, sa
             break
     else:
         return out
-    tensors = [t if isinstance(t, Tensor) else None for t in inputs]
-    out._grad_fn = make_node(name, tensors, backward, saved, outputs=[out])
+    out._grad_fn = make_node(name, inputs, backward, saved, outputs=[out])  # (a non-tensor input: no edge)
     out._requires_grad = True
     out._output_nr = 0
     return out
@@ -295,7 +294,7 @@ def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] 
     if operands is not None:
         stride = result_strides(tuple(arr.shape), operands, common)
     if stride is None:
-        return Tensor._wrap(arr, dtype, dev)
+        return wrap_array(arr, dtype, dev)
     from .copying import strided_copy
 
     return strided_copy(arr, stride, like._xp if like is not None else np, dtype, dev)

@@ -18,6 +18,8 @@ from ..tensor import Tensor
 from . import _machinery as M
 from . import _args as A
 
+_grad_state = grad_mode._state  # read directly: every op checks grad mode
+
 
 @dataclass(frozen=True)
 class Unary:
@@ -35,7 +37,7 @@ class Unary:
 class Binary:
     name: str
     fn: Callable            # (xp, a, b) -> array
-    grad: Callable | None   # (g, a, b, y) -> (grad a, grad b)
+    grad: Callable | None   # (g, a, b, y, alpha, b's gradient is wanted) -> (grad a, grad b)
     node: str
     dtype_rule: str = "promote"  # "promote", "true_div" (ints -> default float), "compare" (-> bool)
     saves: str = "ab"
@@ -72,7 +74,7 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [x], operands=(x,), common=rdt)
     grad = op.grad
-    if not inplace and (grad is None or not M.needs_grad(x)):
+    if not inplace and (grad is None or not x._requires_grad or not _grad_state.enabled):
         return M.wrap(arr, rdt, x, (x,), rdt)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
@@ -103,6 +105,18 @@ def _saved_old(x: Tensor, needed: bool) -> Tensor | None:
 def _pick(saves: str, a: Any, b: Any, y: Any) -> list:
     pool = {"x": a, "a": a, "b": b, "y": y}
     return [pool[c] for c in saves if isinstance(pool[c], Tensor)]
+
+
+def _saved_binary(op: Binary, a: Tensor | None, b: Tensor | None, y: Tensor) -> list:
+    """_pick for a binary op, in its backward's order (a, b, y), without building a lookup table per op."""
+    saved = []
+    if a is not None:
+        saved.append(a)
+    if b is not None:
+        saved.append(b)
+    if "y" in op.saves:
+        saved.append(y)
+    return saved
 
 
 def _is_bool(x: Any) -> bool:
@@ -225,7 +239,8 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
     try:
         if bb is None:
             bb = dt.np.type(b)  # the same value as the general path's np.array(b).astype(dtype)
-        arr = op.fn(module_of(aa), aa, bb)
+        # (module_of's answer for a NumPy array, without the call)
+        arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
     finally:
         M.FP_POLICY.reset(token)
     return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a, dt
@@ -243,24 +258,33 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [a, b], operands=(a, b), common=cdt)
     grad = op.grad
-    if not inplace and (grad is None or not M.needs_grad(a, b)):
+    # which operands want a gradient (M.needs_grad inlined: this runs on every binary op)
+    want_a = a._requires_grad
+    want_b = isinstance(b, Tensor) and b._requires_grad
+    if not inplace and (grad is None or not _grad_state.enabled or not (want_a or want_b)):
         return M.wrap(arr, rdt, like, (a, b), cdt)  # nothing to record: skip building the backward
     keep_a = keep_b = keep_scalar = False
-    if grad is not None and M.needs_grad(a, b):
-        wanted = ("a" if a._requires_grad else "") + ("b" if isinstance(b, Tensor) and b._requires_grad else "")
-        keep_a = "a" in op.saves and any(c in wanted for c in op.a_for)
-        keep_b = "b" in op.saves and any(c in wanted for c in op.b_for)
+    if grad is not None and _grad_state.enabled and (want_a or want_b):
+        # torch saves an operand only when a gradient that needs it is wanted (a_for / b_for)
+        keep_a = "a" in op.saves and ((want_a and "a" in op.a_for) or (want_b and "b" in op.a_for))
+        keep_b = "b" in op.saves and ((want_a and "a" in op.b_for) or (want_b and "b" in op.b_for))
         # torch saves a scalar b as a wrapped-number tensor: the node then has saved state that backward
         # frees (a second backward raises), though nothing of a is saved
         keep_scalar, keep_b = keep_b and not isinstance(b, Tensor), keep_b and isinstance(b, Tensor)
+    b_tensor = isinstance(b, Tensor)
+    b_scalar = None if b_tensor else b
+    al = 1 if alpha is None else alpha
+    # whether b's gradient is wanted: a scalar's never is; a tensor's is settled by the node's edge for it
+    # (set after recording below: a view's requires_grad can change when its edge is made)
+    b_wanted = b_tensor
 
     def backward(grads, *saved):
         it = iter(saved)
         sa = next(it) if keep_a else None
-        sb = next(it) if keep_b else (None if isinstance(b, Tensor) else b)
+        sb = next(it) if keep_b else b_scalar
         sy = next(it) if "y" in op.saves else None
-        ga, gb = grad(grads[0], sa, sb, sy, 1 if alpha is None else alpha)
-        return ga, gb
+        # (add's g * alpha for an unwanted b would be a wasted op per node; the engine drops it anyway)
+        return grad(grads[0], sa, sb, sy, al, b_wanted)
 
     if inplace:
         old = None
@@ -269,7 +293,7 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
                 old = Tensor._wrap(a._xp.array(a._array), a._dtype, a.device)
         M.write(a, arr)
         if grad is not None:
-            M.rebase_history(a, op.node, (b,), backward, _pick(op.saves, old, b if keep_b else None, a))
+            M.rebase_history(a, op.node, (b,), backward, _saved_binary(op, old, b if keep_b else None, a))
             if keep_scalar:
                 (a._base if a._base is not None else a)._grad_fn._had_saved = True
         return a
@@ -277,7 +301,9 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     if grad is not None:
         # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
         M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
-                 _pick(op.saves, a if keep_a else None, b if keep_b else None, y))
+                 _saved_binary(op, a if keep_a else None, b if keep_b else None, y))
+        if b_tensor and op is not RSUB and y._grad_fn is not None:
+            b_wanted = y._grad_fn.next_functions[1][0] is not None
         if keep_scalar:
             y._grad_fn._had_saved = True
     return y
@@ -325,14 +351,16 @@ def _where(cond: Any, a: Any, b: Any) -> Tensor:
     return where(cond, a, b)
 
 BINARY = [
-    Binary("add", lambda xp, a, b: a + b, lambda g, a, b, y, al: (g, g * al), "AddBackward0", saves=""),
-    Binary("sub", lambda xp, a, b: a - b, lambda g, a, b, y, al: (g, -g * al), "SubBackward0", saves=""),
+    Binary("add", lambda xp, a, b: a + b, lambda g, a, b, y, al, wb: (g, g * al if wb else None), "AddBackward0",
+           saves=""),
+    Binary("sub", lambda xp, a, b: a - b, lambda g, a, b, y, al, wb: (g, -g * al if wb else None), "SubBackward0",
+           saves=""),
     Binary("mul", lambda xp, a, b: a * b if a.dtype != np.bool_ else a & b,
-           lambda g, a, b, y, al: (None if b is None else g * b, None if a is None else g * a), "MulBackward0",
+           lambda g, a, b, y, al, wb: (None if b is None else g * b, None if a is None else g * a), "MulBackward0",
            a_for="b", b_for="a"),
     Binary("div", lambda xp, a, b: xp.true_divide(a, b),
-           lambda g, a, b, y, al: (g / b, None if a is None else -g * ((a / b) / b)), "DivBackward0", "true_div",
-           a_for="b"),  # torch's order: b*b underflows
+           lambda g, a, b, y, al, wb: (g / b, None if a is None else -g * ((a / b) / b)), "DivBackward0",
+           "true_div", a_for="b"),  # torch's order: b*b underflows
     Binary("bitwise_and", lambda xp, a, b: a & b, None, "", saves=""),
     Binary("bitwise_or", lambda xp, a, b: a | b, None, "", saves=""),
     Binary("bitwise_xor", lambda xp, a, b: a ^ b, None, "", saves=""),
@@ -530,7 +558,7 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
 # ---- operators -----------------------------------------------------------------------------------
 
 # A Python scalar on the left keeps its weak (wrapped-number) promotion, so these are swapped binaries.
-RSUB = Binary("rsub", lambda xp, a, b: b - a, lambda g, a, b, y, al: (-g * al, g), "RsubBackward1", saves="")
+RSUB = Binary("rsub", lambda xp, a, b: b - a, lambda g, a, b, y, al, wb: (-g * al, g), "RsubBackward1", saves="")
 
 
 def _rsub(self: Tensor, other: Any) -> Tensor:

@@ -10,17 +10,17 @@ import numpy as np
 
 from .. import _geometry as geo
 from ..autograd.graph import make_node
-from ..tensor import Tensor
+from ..tensor import Tensor, _construct
 from . import _machinery as M
 from . import _args as A
 
 
 def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
               backward: Callable | None = None) -> Tensor:
-    v = Tensor._make(src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._vc)
+    v = _construct(Tensor, src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._counter())
     v._base = src._base if src._base is not None else src
     v._bgf = v._base._grad_fn
-    if node is not None:
+    if node is not None and src._requires_grad:  # (record's own first test, without the call on every view)
         M.record(v, node, [src], backward)
     return v
 
