@@ -284,6 +284,9 @@ def write_out(out: Tensor, arr: Any, result_dtype: D.dtype, opname: str, inputs:
     return out
 
 
+_row_major = geo.tuple_contiguous_strides  # (cached; a tensor's shape is a tuple)
+
+
 def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] | None = None,
          common: D.dtype | None = None, stride: tuple | None = None) -> Tensor:
     """A new tensor of arr's values.  Laid out row-major, unless `operands` are given: the inputs of an
@@ -292,6 +295,15 @@ def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] 
     the `common` dtype counts as converted to it first, as torch does); or unless `stride` is given."""
     dev = like._storage.device if like is not None else None
     if operands is not None:
+        for o in operands:  # the common case, inline (every element-wise op passes here): all row-major
+            if isinstance(o, Tensor):
+                st = o._stride
+                if st is not (cs := _row_major(o._shape)) and st != cs:
+                    break
+            elif type(o) is tuple:
+                break
+        else:
+            return wrap_array(arr, dtype, dev)
         stride = result_strides(tuple(arr.shape), operands, common)
     if stride is None:
         return wrap_array(arr, dtype, dev)

@@ -14,11 +14,27 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from .._backend import module_of
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from . import _machinery as M
 from . import _args as A
 
 _grad_state = grad_mode._state  # read directly: every op checks grad mode
+# (cached: a row-major tensor made by an op holds this very tuple, so `is` answers the common case)
+_ROW_MAJOR = geo.tuple_contiguous_strides
+
+
+def _unary_result(arr: Any, rdt: D.dtype, x: Tensor) -> Tensor:
+    """M.wrap(arr, rdt, x, (x,), rdt), with its common case (a row-major input) answered first."""
+    if x._stride is _ROW_MAJOR(x._shape):
+        return wrap_array(arr, rdt, x._storage.device)
+    return M.wrap(arr, rdt, x, (x,), rdt)
+
+
+def _binary_result(arr: Any, rdt: D.dtype, like: Tensor, a: Any, b: Any, cdt: D.dtype) -> Tensor:
+    """M.wrap(arr, rdt, like, (a, b), cdt), with its common case (row-major operands) answered first."""
+    if a._stride is _ROW_MAJOR(a._shape) and (type(b) is not Tensor or b._stride is _ROW_MAJOR(b._shape)):
+        return wrap_array(arr, rdt, like._storage.device)
+    return M.wrap(arr, rdt, like, (a, b), cdt)
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,7 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         return M.write_out(out, arr, rdt, op.name, [x], operands=(x,), common=rdt)
     grad = op.grad
     if not inplace and (grad is None or not x._requires_grad or not _grad_state.enabled):
-        return M.wrap(arr, rdt, x, (x,), rdt)  # nothing to record: skip building the backward
+        return _unary_result(arr, rdt, x)  # nothing to record: skip building the backward
 
     def backward(grads, *saved):
         xs = saved[0] if op.saves == "x" else None
@@ -88,7 +104,7 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         if grad is not None:
             M.rebase_history(x, op.node, (), backward, _pick(op.saves, old, None, x))
         return x
-    y = M.wrap(arr, rdt, x, (x,), rdt)
+    y = _unary_result(arr, rdt, x)
     if grad is not None:
         M.record(y, op.node, [x], backward, _pick(op.saves, x, None, y))
     return y
@@ -262,7 +278,7 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     want_a = a._requires_grad
     want_b = isinstance(b, Tensor) and b._requires_grad
     if not inplace and (grad is None or not _grad_state.enabled or not (want_a or want_b)):
-        return M.wrap(arr, rdt, like, (a, b), cdt)  # nothing to record: skip building the backward
+        return _binary_result(arr, rdt, like, a, b, cdt)  # nothing to record: skip building the backward
     keep_a = keep_b = keep_scalar = False
     if grad is not None and _grad_state.enabled and (want_a or want_b):
         # torch saves an operand only when a gradient that needs it is wanted (a_for / b_for)
@@ -297,7 +313,7 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
             if keep_scalar:
                 (a._base if a._base is not None else a)._grad_fn._had_saved = True
         return a
-    y = M.wrap(arr, rdt, like, (a, b), cdt)
+    y = _binary_result(arr, rdt, like, a, b, cdt)
     if grad is not None:
         # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
         M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
