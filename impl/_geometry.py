@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Sequence
+from typing import Callable, Sequence
 
 
 def prod(xs: Sequence[int]) -> int:
@@ -151,6 +151,21 @@ def storage_extent(shape: Sequence[int], strides: Sequence[int], offset: int) ->
     return offset + 1 + sum((sz - 1) * st for sz, st in zip(shape, strides))
 
 
+def _insertion_sorted(perm: list, should_swap: Callable[[int, int], int]) -> list:
+    """torch's insertion sort of dims that tolerates ambiguous comparisons (should_swap 0: neither order is
+    preferred, look further); sorts `perm` in place and returns it."""
+    for i in range(1, len(perm)):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
 def stride_order(shape: Sequence[int], stride: Sequence[int]) -> list:
     """Dimensions innermost first, sorted as TensorIterator / infer_dense_strides sort them: by increasing
     stride (equal strides: the smaller size inner); a zero stride is ambiguous and stays put."""
@@ -165,16 +180,7 @@ def stride_order(shape: Sequence[int], stride: Sequence[int]) -> list:
             return -1 if s0 < s1 else 1
         return 1 if shape[d0] > shape[d1] else 0
 
-    for i in range(1, nd):  # insertion sort that tolerates ambiguous comparisons, like torch's
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm
+    return _insertion_sorted(perm, should_swap)
 
 
 def is_non_overlapping_and_dense(shape: Sequence[int], stride: Sequence[int]) -> bool:
@@ -236,16 +242,7 @@ def _iter_perm(shape: Sequence[int], operands: list) -> list:
                 return 1
         return 0
 
-    for i in range(1, nd):  # insertion sort that tolerates ambiguous comparisons
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            c = should_swap(perm[d0], perm[d1])
-            if c > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif c < 0:
-                break
-    return perm
+    return _insertion_sorted(perm, should_swap)
 
 
 def iter_output_strides(shape: Sequence[int], inputs: list) -> tuple:
