@@ -12,16 +12,29 @@ def prod(xs: Sequence[int]) -> int:
     return n
 
 
-@functools.lru_cache(maxsize=4096)
-def tuple_contiguous_strides(shape: tuple) -> tuple:
-    """contiguous_strides of a tuple shape (cached; callers holding an ndarray's shape call this directly)."""
-    # torch treats size-0 dims as 1 when computing strides (empty(2, 0, 3).stride() == (3, 3, 1)).
-    strides = []
-    acc = 1
-    for s in reversed(shape):
-        strides.append(acc)
-        acc *= max(s, 1)
-    return tuple(reversed(strides))
+class _RowMajorStrides(dict):
+    """shape tuple -> its row-major strides, computed once. A dict subscript is the cheapest cached call
+    Python has (every op result asks, and the element-wise paths compare a tensor's strides with it by
+    identity); bounded, since Hypothesis draws thousands of shapes."""
+
+    __slots__ = ()
+
+    def __missing__(self, shape: tuple) -> tuple:
+        # torch treats size-0 dims as 1 when computing strides (empty(2, 0, 3).stride() == (3, 3, 1)).
+        strides = []
+        acc = 1
+        for s in reversed(shape):
+            strides.append(acc)
+            acc *= max(s, 1)
+        if len(self) >= 4096:
+            self.clear()
+        st = self[shape] = tuple(reversed(strides))
+        return st
+
+
+ROW_MAJOR = _RowMajorStrides()
+# contiguous_strides of a tuple shape (cached; callers holding an ndarray's shape call this directly)
+tuple_contiguous_strides = ROW_MAJOR.__getitem__
 
 
 def contiguous_strides(shape: Sequence[int]) -> tuple:

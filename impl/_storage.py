@@ -7,12 +7,31 @@ from . import _backend
 
 
 class Storage:
-    __slots__ = ("data", "device", "resizable")
+    """The memory a family of views shares. `array` is the C-contiguous array it was made from (any shape:
+    an op's result keeps its own shape); `data`, the flat 1-D view of it that strided views index, is made
+    on first need, since most op results are never viewed and a reshape per result is measurable."""
+
+    __slots__ = ("array", "_flat", "device", "resizable")
 
     def __init__(self, data: Any, device: Any, resizable: bool = True):
-        self.data = data  # flat 1-D NumPy or CuPy array
+        self.array = self._flat = data  # flat 1-D NumPy or CuPy array
         self.device = device
         self.resizable = resizable  # False for memory borrowed from NumPy (from_numpy), like torch
+
+    @property
+    def data(self) -> Any:
+        flat = self._flat
+        if flat is None:
+            arr = self.array
+            if not arr.flags.c_contiguous:  # reshape would copy: views would stop sharing memory
+                raise AssertionError("impl internal error: a storage made from a non-contiguous array")
+            flat = self._flat = arr.reshape(-1)
+        return flat
+
+    @data.setter
+    def data(self, flat: Any) -> None:
+        # resize_ replaces the memory: tensors whose cached array was built on the old one rebuild it
+        self.array = self._flat = flat
 
 
 class UntypedStorage:

@@ -32,7 +32,7 @@ def _construct(cls: type, storage: Storage, shape: tuple, stride: tuple, offset:
     # backward or written in place, and an object per op is measurable on tiny tensors
     t._vc = vc
     t._arr = None
-    t._arr_of = None  # the storage array _arr was built on (resize_ can replace it: then _arr is stale)
+    t._arr_of = None  # the storage's array when _arr was built (resize_ can replace it: then _arr is stale)
     t._requires_grad = False
     t._grad_fn = None
     t._output_nr = 0
@@ -56,13 +56,7 @@ def wrap_array(arr: Any, dtype: D.dtype | None = None, dev: device | None = None
             arr = arr.astype(dtype.np)
         if not arr.flags.c_contiguous:
             arr = np.asarray(arr, order="C")
-        shape = arr.shape
-        flat = arr.reshape(-1)
-        # (the cached strides function directly: an ndarray's shape is already a tuple)
-        t = _construct(Tensor, Storage(flat, dev or CPU), shape, geo.tuple_contiguous_strides(shape), 0, dtype)
-        t._arr = arr
-        t._arr_of = flat
-        return t
+        return fresh_result(arr, dtype, dev or CPU)
     xp = _backend.module_of(arr)
     dtype = dtype or D.from_numpy_dtype(arr.dtype)
     if arr.dtype != dtype.np:
@@ -71,11 +65,40 @@ def wrap_array(arr: Any, dtype: D.dtype | None = None, dev: device | None = None
         arr = xp.asarray(arr, order="C")  # (ascontiguousarray would turn 0-d into 1-d)
     elif not isinstance(arr, xp.ndarray):  # a NumPy scalar from a full reduction
         arr = xp.asarray(arr)
-    flat = arr.reshape(-1)
-    dev = dev or (CPU if xp is np else as_device("cuda"))
-    t = _construct(Tensor, Storage(flat, dev), arr.shape, geo.contiguous_strides(arr.shape), 0, dtype)
-    t._arr = arr
-    t._arr_of = t._storage.data
+    return fresh_result(arr, dtype, dev or (CPU if xp is np else as_device("cuda")))
+
+
+_row_major = geo.tuple_contiguous_strides
+
+
+def fresh_result(arr: Any, dtype: D.dtype, dev: device) -> Tensor:
+    """A tensor owning `arr`, a fresh C-contiguous backend array already of `dtype` (what an op computed).
+
+    The lean end of every op: one storage over the array itself (its flat view is made on first need) and
+    row-major strides from the cache; wrap_array checks and converts before coming here."""
+    t = _new(Tensor)
+    s = _new(Storage)
+    s.array = arr
+    s._flat = None
+    s.device = dev
+    s.resizable = True
+    shape = arr.shape
+    t._storage = s
+    t._shape = shape
+    t._stride = _row_major(shape)
+    t._offset = 0
+    t._dtype = dtype
+    t._vc = None
+    t._arr = t._arr_of = arr
+    t._requires_grad = False
+    t._grad_fn = None
+    t._output_nr = 0
+    t._grad = None
+    t._base = None
+    t._retains_grad = False
+    t._accumulate = None
+    t._is_param = False
+    t._bgf = None
     return t
 
 
@@ -109,15 +132,15 @@ class Tensor:
     def _array(self) -> Any:
         """An ndarray sharing this tensor's memory with its exact geometry (cached; geometry is fixed)."""
         a = self._arr
-        data = self._storage.data
-        if a is None or self._arr_of is not data:  # (a view of storage that resize_ has since grown: rebuild)
-            a = self._arr = _backend.strided_view(data, self._shape, self._stride, self._offset)
-            self._arr_of = data
+        st = self._storage
+        if a is None or self._arr_of is not st.array:  # (a view of storage that resize_ has since grown: rebuild)
+            a = self._arr = _backend.strided_view(st.data, self._shape, self._stride, self._offset)
+            self._arr_of = st.array
         return a
 
     @property
     def _xp(self):
-        return _backend.module_of(self._storage.data)
+        return _backend.module_of(self._storage.array)
 
     # ---- attributes ---------------------------------------------------------------------------
     @property

@@ -44,7 +44,7 @@ def _overlap(a: Tensor, b: Tensor) -> bool:
         return True
     if a.numel() == 0 or b.numel() == 0:
         return False
-    if a._storage.data is not b._storage.data:
+    if a._storage.array is not b._storage.array:
         return False
     if not _dense(a) or not _dense(b):
         return False  # torch: TooHard, not reported

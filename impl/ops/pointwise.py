@@ -6,7 +6,7 @@ Broadcasting, promotion, in-place and out= semantics are shared in _unary/_binar
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -14,26 +14,37 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from .._backend import module_of
 from ..autograd import grad_mode
-from ..tensor import Tensor, wrap_array
+from ..tensor import Tensor, fresh_result, wrap_array
 from . import _machinery as M
 from . import _args as A
 
 _grad_state = grad_mode._state  # read directly: every op checks grad mode
 # (cached: a row-major tensor made by an op holds this very tuple, so `is` answers the common case)
 _ROW_MAJOR = geo.tuple_contiguous_strides
+_fp_set, _fp_reset, _FP_IGNORE = M.FP_POLICY.set, M.FP_POLICY.reset, M.FP_IGNORE
+# Largest magnitude of a Python int that converts to float exactly, so one rounding to the tensor's dtype
+_EXACT_INT = 2 ** 53
+_NOT_HALF = frozenset(d for d in D.ALL if d is not D.float16)
 
 
 def _unary_result(arr: Any, rdt: D.dtype, x: Tensor) -> Tensor:
     """M.wrap(arr, rdt, x, (x,), rdt), with its common case (a row-major input) answered first."""
     if x._stride is _ROW_MAJOR(x._shape):
+        if type(arr) is np.ndarray and arr.dtype is rdt.np:  # (a ufunc of a C-contiguous array: C-contiguous)
+            return fresh_result(arr, rdt, x._storage.device)
         return wrap_array(arr, rdt, x._storage.device)
     return M.wrap(arr, rdt, x, (x,), rdt)
 
 
 def _binary_result(arr: Any, rdt: D.dtype, like: Tensor, a: Any, b: Any, cdt: D.dtype) -> Tensor:
     """M.wrap(arr, rdt, like, (a, b), cdt), with its common case (row-major operands) answered first."""
-    if a._stride is _ROW_MAJOR(a._shape) and (type(b) is not Tensor or b._stride is _ROW_MAJOR(b._shape)):
-        return wrap_array(arr, rdt, like._storage.device)
+    st = a._stride
+    if st is _ROW_MAJOR(a._shape) and (type(b) is not Tensor or (b._stride is st and b._shape == a._shape)
+                                       or b._stride is _ROW_MAJOR(b._shape)):
+        # NumPy lays a ufunc's result over C-contiguous operands out C-contiguous, as torch does
+        if type(arr) is np.ndarray and arr.dtype is rdt.np:
+            return fresh_result(arr, rdt, like._storage.device)
+        return wrap_array(arr, rdt, like._storage.device)  # (a 0-d result is a NumPy scalar)
     return M.wrap(arr, rdt, like, (a, b), cdt)
 
 
@@ -61,6 +72,18 @@ class Binary:
     # needs it is wanted: b * 3.0 saves only the scalar); the grad gets None for an operand not saved
     a_for: str = "ab"
     b_for: str = "ab"
+    # the operand dtypes for which _fast_binary's shortcuts are exact: never half (computed in float32),
+    # never bool for subtraction (an error), only floating types for true division (ints become floats)
+    fast_dtypes: frozenset = field(init=False, repr=False, compare=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        if self.dtype_rule == "true_div":
+            fast = frozenset((D.float32, D.float64))
+        elif self.name in ("sub", "rsub"):
+            fast = _NOT_HALF - {D.bool_}
+        else:
+            fast = _NOT_HALF
+        object.__setattr__(self, "fast_dtypes", fast)
 
 
 def _unary_dtype(op: Unary, x: Tensor) -> D.dtype:
@@ -210,24 +233,9 @@ def _negated(alpha: Any) -> Any:
     return alpha if isinstance(alpha, (int, np.integer)) and alpha == -2 ** 63 else -alpha
 
 
-# Largest magnitude of a Python int that converts to float exactly, so one rounding to the tensor's dtype
-_EXACT_INT = 2 ** 53
-_NOT_HALF = frozenset(d for d in D.ALL if d is not D.float16)
-_FAST_DTYPES: dict[str, frozenset] = {}
-
-
-def _fast_dtypes(op: Binary) -> frozenset:
-    """The operand dtypes for which _fast_binary's shortcuts are exact: never half (computed in float32),
-    never bool for subtraction (an error), only floating types for true division (ints become floats)."""
-    if op.dtype_rule == "true_div":
-        return frozenset((D.float32, D.float64))
-    if op.name in ("sub", "rsub"):
-        return _NOT_HALF - {D.bool_}
-    return _NOT_HALF
-
-
-def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
-    """(result array, result dtype, device tensor, common dtype) for the common operands, else None.
+def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
+    """The result array for the common operands, else None. The result dtype is then a's (bool for a
+    comparison), a is the device tensor and a's dtype the common one.
 
     Common: two tensors of one dtype on one device, or a floating tensor and a Python float or int. For those,
     every check of _binary_general passes and the promoted dtype is the tensor's, so they are skipped: tiny
@@ -235,38 +243,40 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> tuple | None:
     if not isinstance(a, Tensor):
         return None
     dt = a._dtype
-    fast = _FAST_DTYPES.get(op.name)
-    if fast is None:
-        fast = _FAST_DTYPES[op.name] = _fast_dtypes(op)
-    if dt not in fast:
+    if dt not in op.fast_dtypes:
         return None
     if isinstance(b, Tensor):
         if b._dtype is not dt or b._storage.device is not a._storage.device:
             return None
         if a._shape != b._shape:
             geo.broadcast_shapes(a._shape, b._shape)  # torch's error when they don't broadcast
-        bb = b._array
+        bb = b._arr
+        if bb is None or b._arr_of is not b._storage.array:
+            bb = b._array
     elif dt.is_floating_point and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT)):
         bb = None  # converted below, where a float overflowing float32 may not warn
     else:
         return None
-    aa = a._array
-    token = M.FP_POLICY.set(M.FP_IGNORE)  # (M.errstate() without a context object)
+    aa = a._arr  # (the _array property's cache, inline)
+    if aa is None or a._arr_of is not a._storage.array:
+        aa = a._array
+    token = _fp_set(_FP_IGNORE)  # (M.errstate() without a context object)
     try:
         if bb is None:
             bb = dt.np.type(b)  # the same value as the general path's np.array(b).astype(dtype)
         # (module_of's answer for a NumPy array, without the call)
-        arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
+        return op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
     finally:
-        M.FP_POLICY.reset(token)
-    return arr, (D.bool_ if op.dtype_rule == "compare" else dt), a, dt
+        _fp_reset(token)
 
 
-def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False,
+def _binary(op: Binary, a: Any, b: Any, out: Tensor | None = None, inplace: bool = False,
             alpha: Any = None) -> Tensor:
-    fast = _fast_binary(op, a, b) if out is None and alpha is None else None
-    if fast is not None:
-        arr, rdt, like, cdt = fast
+    arr = _fast_binary(op, a, b) if out is None and alpha is None else None
+    if arr is not None:
+        like = a
+        cdt = a._dtype
+        rdt = D.bool_ if op.dtype_rule == "compare" else cdt
         if inplace:  # the target checks (nothing is written yet); arr's shape is the broadcast shape
             M.check_inplace_target(a, rdt, arr.shape, (b,))
     else:
@@ -277,7 +287,7 @@ def _binary(op: Binary, a: Any, b: Any, *, out: Tensor | None = None, inplace: b
     # which operands want a gradient (M.needs_grad inlined: this runs on every binary op)
     want_a = a._requires_grad
     want_b = isinstance(b, Tensor) and b._requires_grad
-    if not inplace and (grad is None or not _grad_state.enabled or not (want_a or want_b)):
+    if not inplace and (grad is None or not (want_a or want_b) or not _grad_state.enabled):
         return _binary_result(arr, rdt, like, a, b, cdt)  # nothing to record: skip building the backward
     keep_a = keep_b = keep_scalar = False
     if grad is not None and _grad_state.enabled and (want_a or want_b):
@@ -406,16 +416,16 @@ def _define_binary(op: Binary) -> None:
 
     if takes_alpha:
         def fn(input: Tensor, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:
-            return _binary(op, input, other, out=out, alpha=alpha)
+            return _binary(op, input, other, out, False, alpha)
 
         def fn_(self: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
-            return _binary(op, self, other, inplace=True, alpha=alpha)
+            return _binary(op, self, other, None, True, alpha)
     else:
         def fn(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
-            return _binary(op, input, other, out=out)
+            return _binary(op, input, other, out)
 
         def fn_(self: Tensor, other: Any) -> Tensor:
-            return _binary(op, self, other, inplace=True)
+            return _binary(op, self, other, None, True)
 
     fn.__name__, fn_.__name__ = op.name, op.name + "_"
     M.export(op.name)(fn)

@@ -57,7 +57,7 @@ def view(self: Tensor, *shape: Any) -> Tensor:
     in_shape = self._shape
     v = make_view(self, shape, stride, self._offset, "ViewBackward0", lambda g, *s: (g[0].reshape(in_shape),))
     src = self._arr
-    if contiguous and src is not None and src.size and self._arr_of is self._storage.data:
+    if contiguous and src is not None and src.size and self._arr_of is self._storage.array:
         # NumPy's reshape of a C-contiguous array is a view with these very strides: ~5x cheaper than the
         # strided_view the tensor would otherwise build on first use (empty arrays' strides may differ)
         v._arr, v._arr_of = src.reshape(shape), self._arr_of
@@ -119,7 +119,7 @@ def t(input: Tensor) -> Tensor:
         return make_view(input, input._shape, input._stride, input._offset, "TBackward0", lambda g, *s: (g[0],))
     v = make_view(input, input._shape[::-1], input._stride[::-1], input._offset, "TBackward0",
                   lambda g, *s: (t(g[0]),))
-    if input._arr is not None and input._arr_of is input._storage.data:
+    if input._arr is not None and input._arr_of is input._storage.array:
         # the same geometry, ~10x cheaper than the strided_view built on first use
         v._arr, v._arr_of = input._arr.T, input._arr_of
     return v
