@@ -18,6 +18,16 @@ class Storage:
         self.device = device
         self.resizable = resizable  # False for memory borrowed from NumPy (from_numpy), like torch
 
+    @classmethod
+    def over(cls, arr: Any, device: Any) -> "Storage":
+        """A resizable storage made from a C-contiguous array of any shape (an op's result)."""
+        s = object.__new__(cls)
+        s.array = arr
+        s._flat = None
+        s.device = device
+        s.resizable = True
+        return s
+
     @property
     def data(self) -> Any:
         flat = self._flat

@@ -22,26 +22,20 @@ def _construct(cls: type, storage: Storage, shape: tuple, stride: tuple, offset:
                vc: VersionCounter | None = None) -> Tensor:
     """A tensor of class `cls` viewing `storage` with this geometry; no history, no gradient."""
     t = _new(cls)
-    t._storage = storage
+    t._st = storage
+    t._device = storage.device
     # callers almost always pass tuples already; tuple() of a tuple is cheap but not free on every op
     t._shape = shape if type(shape) is tuple else tuple(shape)
     t._stride = stride if type(stride) is tuple else tuple(stride)
     t._offset = offset
     t._dtype = dtype
-    # The version counter is made on first need (_counter): most results are never viewed, saved for
-    # backward or written in place, and an object per op is measurable on tiny tensors
-    t._vc = vc
+    if vc is not None:  # (else the class default: see Tensor)
+        t._vc = vc
     t._arr = None
     t._arr_of = None  # the storage's array when _arr was built (resize_ can replace it: then _arr is stale)
     t._requires_grad = False
     t._grad_fn = None
-    t._output_nr = 0
-    t._grad = None
     t._base = None
-    t._retains_grad = False
-    t._accumulate = None
-    t._is_param = False
-    t._bgf = None  # the base's grad_fn when this view's history was made (detects stale views)
     return t
 
 
@@ -74,38 +68,39 @@ _row_major = geo.tuple_contiguous_strides
 def fresh_result(arr: Any, dtype: D.dtype, dev: device) -> Tensor:
     """A tensor owning `arr`, a fresh C-contiguous backend array already of `dtype` (what an op computed).
 
-    The lean end of every op: one storage over the array itself (its flat view is made on first need) and
-    row-major strides from the cache; wrap_array checks and converts before coming here."""
+    The lean end of every op: no storage object until one is needed (see Tensor._storage) and row-major
+    strides from the cache; wrap_array checks and converts before coming here."""
     t = _new(Tensor)
-    s = _new(Storage)
-    s.array = arr
-    s._flat = None
-    s.device = dev
-    s.resizable = True
+    t._st = None
+    t._device = dev
     shape = arr.shape
-    t._storage = s
     t._shape = shape
     t._stride = _row_major(shape)
     t._offset = 0
     t._dtype = dtype
-    t._vc = None
     t._arr = t._arr_of = arr
     t._requires_grad = False
     t._grad_fn = None
-    t._output_nr = 0
-    t._grad = None
     t._base = None
-    t._retains_grad = False
-    t._accumulate = None
-    t._is_param = False
-    t._bgf = None
     return t
 
 
 class Tensor:
-    __slots__ = ("_storage", "_shape", "_stride", "_offset", "_dtype", "_vc", "_arr", "_arr_of",
-                 "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_base", "_retains_grad",
-                 "_accumulate", "_is_param", "_bgf", "__weakref__", "__dict__")
+    # What every tensor sets (geometry, the array cache, what each op reads for autograd); _st is None
+    # until the storage object is needed (see _storage).
+    __slots__ = ("_st", "_device", "_shape", "_stride", "_offset", "_dtype", "_arr", "_arr_of",
+                 "_requires_grad", "_grad_fn", "_base", "__weakref__", "__dict__")
+    # What only some tensors set (graph outputs, leaves with a gradient, views with history) lives in the
+    # instance dict; these class attributes are its defaults, so a plain op result sets none of them
+    # (torch likewise keeps such metadata in an AutogradMeta that plain tensors do not have).
+    _vc = None  # the version counter, made on first need (_counter): most results are never viewed,
+    # saved for backward or written in place, and an object per op is measurable on tiny tensors
+    _output_nr = 0
+    _grad = None
+    _retains_grad = False
+    _accumulate = None
+    _is_param = False
+    _bgf = None  # the base's grad_fn when this view's history was made (detects stale views)
 
     # ---- construction -------------------------------------------------------------------------
     def __init__(self, *args: Any, device: Any = None):
@@ -127,20 +122,33 @@ class Tensor:
     _make = classmethod(_construct)
     _wrap = staticmethod(wrap_array)
 
-    # ---- the array view -----------------------------------------------------------------------
+    # ---- memory -------------------------------------------------------------------------------
+    @property
+    def _storage(self) -> Storage:
+        """The memory this tensor views, shared with its views. An op's result has none until a view, an
+        identity check or a resize asks: its array is its memory until then, and an object per op is
+        measurable on tiny tensors."""
+        s = self._st
+        if s is None:
+            s = self._st = Storage.over(self._arr_of, self._device)
+        return s
+
     @property
     def _array(self) -> Any:
         """An ndarray sharing this tensor's memory with its exact geometry (cached; geometry is fixed)."""
         a = self._arr
+        st = self._st
+        if a is not None and (st is None or self._arr_of is st.array):
+            return a
+        # (no cache yet, or a view of storage that resize_ has since grown: rebuild)
         st = self._storage
-        if a is None or self._arr_of is not st.array:  # (a view of storage that resize_ has since grown: rebuild)
-            a = self._arr = _backend.strided_view(st.data, self._shape, self._stride, self._offset)
-            self._arr_of = st.array
+        a = self._arr = _backend.strided_view(st.data, self._shape, self._stride, self._offset)
+        self._arr_of = st.array
         return a
 
     @property
     def _xp(self):
-        return _backend.module_of(self._storage.array)
+        return _backend.array_module(self._device.type)
 
     # ---- attributes ---------------------------------------------------------------------------
     @property
@@ -158,11 +166,11 @@ class Tensor:
 
     @property
     def device(self) -> device:
-        return self._storage.device
+        return self._device
 
     @property
     def is_cuda(self) -> bool:
-        return self._storage.device.type == "cuda"
+        return self._device.type == "cuda"
 
     @property
     def ndim(self) -> int:
@@ -462,7 +470,8 @@ def _sync_view(t: Tensor) -> None:
 
 
 def _set_geometry(t: Tensor, storage: Storage, shape: tuple, stride: tuple, offset: int, dtype: D.dtype) -> None:
-    t._storage, t._shape, t._stride, t._offset, t._dtype = storage, tuple(shape), tuple(stride), offset, dtype
+    t._st, t._device = storage, storage.device
+    t._shape, t._stride, t._offset, t._dtype = tuple(shape), tuple(stride), offset, dtype
     t._arr = None
 
 
@@ -472,3 +481,10 @@ def _init_alias(self: Tensor, src: Tensor) -> None:
     for name in Tensor.__slots__:
         if name not in ("__weakref__", "__dict__"):
             object.__setattr__(self, name, getattr(fresh, name))
+    vars(self).update(vars(fresh))
+
+
+def same_storage(a: Tensor, b: Tensor) -> bool:
+    """Whether two tensors view one storage, without making storage objects to find out: a tensor that has
+    none yet shares its memory with no other tensor."""
+    return a is b or (a._st is not None and a._st is b._st)

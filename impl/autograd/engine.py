@@ -221,5 +221,5 @@ def _detached_copy(g: Any) -> Any:
     """g.detach().clone(): for a contiguous g (the usual gradient) a plain array copy is that clone, without
     the two ops' bookkeeping (clone's stride inference gives a contiguous input's strides back)."""
     if g._stride == geo.contiguous_strides(g._shape):
-        return Tensor._wrap(g._array.copy(), g._dtype, g._storage.device)
+        return Tensor._wrap(g._array.copy(), g._dtype, g._device)
     return g.detach().clone()

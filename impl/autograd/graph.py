@@ -100,7 +100,7 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
         in_meta.append((t._shape, t._dtype))
     node.next_functions = tuple(edges)
     node._in_meta = tuple(in_meta)
-    node._out_meta = tuple([(o._shape, o._dtype, o._storage.device) for o in outputs])
+    node._out_meta = tuple([(o._shape, o._dtype, o._device) for o in outputs])
     if saved:
         node._saved = tuple([(t, t._version, _among(t, outputs)) for t in saved])
         node._had_saved = True
@@ -141,7 +141,7 @@ def edge(t: Any) -> tuple:
         acc = AccumulateGrad.__new__(AccumulateGrad)
         acc.next_functions = ()
         acc._in_meta = ()
-        acc._out_meta = ((t._shape, t._dtype, t._storage.device),)
+        acc._out_meta = ((t._shape, t._dtype, t._device),)
         acc._saved = ()
         acc._had_saved = False
         acc._backward = None

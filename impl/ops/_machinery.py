@@ -14,7 +14,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from ..autograd import grad_mode
 from ..autograd.graph import make_node
-from ..tensor import Tensor, wrap_array
+from ..tensor import Tensor, same_storage, wrap_array
 
 FUNCTIONS: dict[str, Callable] = {}
 METHODS: dict[str, Callable] = {}
@@ -66,7 +66,7 @@ def operand_array(x: Any, dtype: D.dtype, xp: Any) -> Any:
 def same_device(opname: str, *tensors: Any) -> Any:
     if len(tensors) == 2:  # the common binary case, without building a set
         a, b = tensors
-        if isinstance(a, Tensor) and (not isinstance(b, Tensor) or a._storage.device == b._storage.device):
+        if isinstance(a, Tensor) and (not isinstance(b, Tensor) or a._device == b._device):
             return a
     devs = {t.device for t in tensors if isinstance(t, Tensor) and t.dim() > 0}
     if len(devs) > 1:
@@ -142,8 +142,7 @@ def record(out: Tensor, name: str, inputs: Sequence[Any], backward: Callable, sa
     else:
         return out
     out._grad_fn = make_node(name, inputs, backward, saved, outputs=[out])  # (a non-tensor input: no edge)
-    out._requires_grad = True
-    out._output_nr = 0
+    out._requires_grad = True  # (output_nr: the class default, 0)
     return out
 
 
@@ -190,7 +189,7 @@ def overlap_status(a: Tensor, b: Tensor) -> str:
     tensor that is not non-overlapping-and-dense is not analysed)."""
     if a is b:
         return "full"
-    if a._storage is not b._storage:
+    if not same_storage(a, b):
         return "no"
     n, m = geo.prod(a._shape), geo.prod(b._shape)
     if not n or not m:
@@ -211,13 +210,13 @@ _OVERLAP = ("unsupported operation: some elements of the input tensor and the wr
 def check_no_partial_overlap(out: Tensor, inp: Any) -> None:
     """torch's assert_no_partial_overlap (TensorIterator, copy_): an input that shares only part of the
     written-to memory, or the same memory with other strides, is refused."""
-    if isinstance(inp, Tensor) and inp._storage is out._storage and overlap_status(out, inp) == "partial":
+    if isinstance(inp, Tensor) and same_storage(inp, out) and overlap_status(out, inp) == "partial":
         raise RuntimeError(_OVERLAP)
 
 
 def check_no_overlap(out: Tensor, inp: Any) -> None:
     """torch's assert_no_overlap (index_put_): any shared memory is refused."""
-    if isinstance(inp, Tensor) and inp._storage is out._storage and overlap_status(out, inp) in ("partial", "full"):
+    if isinstance(inp, Tensor) and same_storage(inp, out) and overlap_status(out, inp) in ("partial", "full"):
         raise RuntimeError(_OVERLAP)
 
 
@@ -293,7 +292,7 @@ def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] 
     element-wise op in its kernel's order (tensors, Python scalars, or (shape, stride) pairs), whose
     result takes the layout torch's TensorIterator gives it (geo.elementwise_strides; a tensor not of
     the `common` dtype counts as converted to it first, as torch does); or unless `stride` is given."""
-    dev = like._storage.device if like is not None else None
+    dev = like._device if like is not None else None
     if operands is not None:
         for o in operands:  # the common case, inline (every element-wise op passes here): all row-major
             if isinstance(o, Tensor):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes as D
-from ..tensor import Tensor
+from ..tensor import Tensor, same_storage
 
 _C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "unsigned char",
             "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
@@ -44,7 +44,7 @@ def _overlap(a: Tensor, b: Tensor) -> bool:
         return True
     if a.numel() == 0 or b.numel() == 0:
         return False
-    if a._storage.array is not b._storage.array:
+    if not same_storage(a, b):
         return False
     if not _dense(a) or not _dense(b):
         return False  # torch: TooHard, not reported

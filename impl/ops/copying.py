@@ -9,7 +9,7 @@ from .. import _backend, _geometry as geo, dtypes as D
 from .._storage import Storage
 from .._types import as_device
 from ..autograd import grad_mode
-from ..tensor import Tensor
+from ..tensor import Tensor, same_storage
 from . import _machinery as M
 from . import _args as A
 
@@ -79,7 +79,7 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
                            f"{list(geo_shape)}")
     # torch returns early (no overlap checks, nothing written; the version still bumps) when src is self or
     # the very same memory seen the same way
-    same = src is self or (src._storage is self._storage and src._offset == self._offset
+    same = src is self or (same_storage(src, self) and src._offset == self._offset
                            and src._stride == self._stride and src._shape == self._shape
                            and src._dtype is self._dtype)
     M.check_inplace_target(self, self._dtype, src._shape, () if same else (src,), allow_overlap=same)
@@ -87,7 +87,7 @@ def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
         self._bump()
     else:
         arr = _transfer(src._array, self._xp)
-        if self._storage is src._storage:
+        if same_storage(self, src):
             arr = arr.copy()  # overlapping copy: read everything before writing
         M.write(self, arr)
     # torch's CopyBackwards: a zero gradient for the overwritten self (linked to its history), g for src

@@ -31,8 +31,8 @@ def _unary_result(arr: Any, rdt: D.dtype, x: Tensor) -> Tensor:
     """M.wrap(arr, rdt, x, (x,), rdt), with its common case (a row-major input) answered first."""
     if x._stride is _ROW_MAJOR(x._shape):
         if type(arr) is np.ndarray and arr.dtype is rdt.np:  # (a ufunc of a C-contiguous array: C-contiguous)
-            return fresh_result(arr, rdt, x._storage.device)
-        return wrap_array(arr, rdt, x._storage.device)
+            return fresh_result(arr, rdt, x._device)
+        return wrap_array(arr, rdt, x._device)
     return M.wrap(arr, rdt, x, (x,), rdt)
 
 
@@ -43,8 +43,8 @@ def _binary_result(arr: Any, rdt: D.dtype, like: Tensor, a: Any, b: Any, cdt: D.
                                        or b._stride is _ROW_MAJOR(b._shape)):
         # NumPy lays a ufunc's result over C-contiguous operands out C-contiguous, as torch does
         if type(arr) is np.ndarray and arr.dtype is rdt.np:
-            return fresh_result(arr, rdt, like._storage.device)
-        return wrap_array(arr, rdt, like._storage.device)  # (a 0-d result is a NumPy scalar)
+            return fresh_result(arr, rdt, like._device)
+        return wrap_array(arr, rdt, like._device)  # (a 0-d result is a NumPy scalar)
     return M.wrap(arr, rdt, like, (a, b), cdt)
 
 
@@ -205,7 +205,7 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     # (float16 0.0946 * int32 65520 is 6200 there, where add gives inf).
     opdt = D.float32 if cdt is D.float16 and op.dtype_rule != "compare" else cdt
     scalar_b = (op.name in ("mul", "div") and isinstance(b, Tensor) and not b._shape
-                and b._storage.device.type == "cpu")
+                and b._device.type == "cpu")
 
     def operand(v: Any) -> Any:
         if opdt is cdt:
@@ -246,19 +246,19 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
     if dt not in op.fast_dtypes:
         return None
     if isinstance(b, Tensor):
-        if b._dtype is not dt or b._storage.device is not a._storage.device:
+        if b._dtype is not dt or b._device is not a._device:
             return None
         if a._shape != b._shape:
             geo.broadcast_shapes(a._shape, b._shape)  # torch's error when they don't broadcast
-        bb = b._arr
-        if bb is None or b._arr_of is not b._storage.array:
+        bb = b._arr  # (the _array property's cache, inline)
+        if bb is None or (b._st is not None and b._arr_of is not b._st.array):
             bb = b._array
     elif dt.is_floating_point and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT)):
         bb = None  # converted below, where a float overflowing float32 may not warn
     else:
         return None
-    aa = a._arr  # (the _array property's cache, inline)
-    if aa is None or a._arr_of is not a._storage.array:
+    aa = a._arr
+    if aa is None or (a._st is not None and a._arr_of is not a._st.array):
         aa = a._array
     token = _fp_set(_FP_IGNORE)  # (M.errstate() without a context object)
     try:

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes as D
 from .._backend import module_of
-from ..tensor import Tensor
+from ..tensor import Tensor, same_storage
 from . import _machinery as M
 from . import _args as A
 
@@ -188,7 +188,7 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         if dtype is not None:
             exact_out(out, rdt)
         rdt = out._dtype
-        if out._storage is input._storage:
+        if same_storage(out, input):
             # torch's reduction resizes out and fills it with the identity before it reads the input: where
             # out is (part of) the input, the input then reads 1s
             d = geo.wrap_dim(dim, input.dim())
