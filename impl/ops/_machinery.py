@@ -336,10 +336,13 @@ def result_strides(shape: tuple, operands: Sequence[Any], common: D.dtype | None
     return None if st == geo.contiguous_strides(shape) else st
 
 
+_ALL_DIMS = [tuple(range(n)) for n in range(8)]
+
+
 def dims_arg(dim: Any, ndim: int) -> tuple:
     """Normalise dim=None / int / sequence into sorted unique wrapped dims (None means all)."""
     if dim is None:
-        return tuple(range(ndim))
+        return _ALL_DIMS[ndim] if ndim < 8 else tuple(range(ndim))
     if isinstance(dim, int) and not isinstance(dim, bool):
         d = geo.wrap_dim(dim, ndim)
         return (d,) if ndim else ()  # a 0-d tensor accepts dim 0 / -1 and has nothing to reduce

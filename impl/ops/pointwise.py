@@ -407,6 +407,7 @@ def _define_unary(op: Unary) -> None:
         return _unary(op, self, inplace=True)
 
     fn.__name__, fn_.__name__ = op.name, op.name + "_"
+    fn.checks_input = True  # (M.check_tensor: impl.<name> needs no TypeError wrapper)
     M.export(op.name)(fn)
     M.export(op.name + "_")(fn_)
 
@@ -428,6 +429,7 @@ def _define_binary(op: Binary) -> None:
             return _binary(op, self, other, None, True)
 
     fn.__name__, fn_.__name__ = op.name, op.name + "_"
+    fn.checks_input = True  # (M.check_tensor: impl.<name> needs no TypeError wrapper)
     M.export(op.name)(fn)
     M.export(op.name + "_")(fn_)
 

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes as D
 from .._backend import module_of
-from ..tensor import Tensor, same_storage
+from ..tensor import Tensor, same_storage, wrap_array
 from . import _machinery as M
 from . import _args as A
 
@@ -33,7 +33,8 @@ def _sum_dtype(x: Tensor, dtype: Any) -> D.dtype:
 @M.export()
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
     M.check_tensor(input, "sum")
-    dims = M.dims_arg(dim, input.dim())
+    ndim = len(input._shape)
+    dims = M.dims_arg(dim, ndim)
     rdt = _sum_dtype(input, dtype)
     a = input._array
     # half precision accumulates in float32, like torch
@@ -43,23 +44,29 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     # integer sum cannot warn, so it skips the errstate
     token = M.FP_POLICY.set(M.FP_IGNORE) if rdt.category == 2 or input._dtype.category == 2 else None
     try:
-        if input._shape:
-            # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper around it
-            arr = (np.add.reduce if xp is np else xp.sum)(a, axis=dims, dtype=acc, keepdims=keepdim)
-            if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
-                arr = arr.astype(rdt.np)
-        else:
+        if not ndim:
             arr = a.astype(rdt.np)  # a copy: the result must not share the input's memory
+        elif xp is not np:
+            arr = xp.asarray(xp.sum(a, axis=dims, dtype=acc, keepdims=keepdim))
+        elif len(dims) == ndim and not keepdim:
+            # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper; a full
+            # reduction written into a 0-d array stays an array (not a NumPy scalar to convert back)
+            arr = np.add.reduce(a, dims, acc, np.empty((), acc))
+        else:
+            arr = np.add.reduce(a, dims, acc, None, keepdim)
+        if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
+            arr = arr.astype(rdt.np)
     finally:
         if token is not None:
             M.FP_POLICY.reset(token)
-    arr = xp.asarray(arr)  # a full reduction gives a NumPy scalar
     if out is not None:
         return M.write_out(out, arr, rdt, "sum", [input])
-    in_shape = input._shape
-    name = "SumBackward0" if dim is None else "SumBackward1"
-    return M.record(M.wrap(arr, rdt, input), name, [input],
-                    lambda g, *s: (_grad_expand(g[0], in_shape, dims, keepdim),))
+    y = wrap_array(arr, rdt, input._device)
+    if input._requires_grad:  # (the backward closure only where M.record may need it)
+        in_shape = input._shape
+        M.record(y, "SumBackward0" if dim is None else "SumBackward1", [input],
+                 lambda g, *s: (_grad_expand(g[0], in_shape, dims, keepdim),))
+    return y
 
 
 @M.export()
