@@ -1,0 +1,81 @@
+"""Edge cases where the library must do exactly what torch does: the same exception class *and message*, or
+the same values bit for bit.  Every expectation is real torch, run at test time on the same call.
+
+* linalg products (addmm, addbmm, baddbmm, addmv) with a Python-number beta/alpha that overflows the dtype
+  or is a float for an integer tensor, on empty products and empty results;
+* out-of-range indices in basic and advanced indexing (which dimension the message names), mask shapes,
+  index tensors that do not broadcast, indices into a size-0 dim, empty results;
+* Python ints wider than 64 bits in binary ops and tensor();
+* add/sub with alpha in float64/float32/float16: torch's CPU rounding (a fused multiply-add, half
+  arithmetic)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tests.helpers import lib, outcome, error_kind
+
+
+def _values(r):
+    if isinstance(r, (tuple, list)):
+        return [_values(x) for x in r]
+    if hasattr(r, "detach"):
+        return str(r.dtype).split(".")[-1], tuple(r.shape), np.array(r.detach().numpy(), copy=True)
+    return r
+
+
+def _same(a, b):
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, tuple) and len(a) == 3 and isinstance(a[2], np.ndarray):
+        return a[:2] == b[:2] and np.array_equal(a[2], b[2], equal_nan=a[2].dtype.kind == "f")
+    return a == b
+
+
+def assert_same_outcome(fn):
+    """fn(M) returns the same values (dtype, shape, bits) in torch and the library, or raises the same
+    built-in exception class with the same message."""
+    t_kind, t_val = outcome(fn, torch)
+    l_kind, l_val = outcome(fn, lib)
+    if t_kind == "raise":
+        assert l_kind == "raise", f"torch raises {type(t_val).__name__}: {t_val}; library returned {l_val!r}"
+        assert error_kind(type(l_val)) is error_kind(type(t_val)) and str(l_val) == str(t_val), (
+            f"torch: {type(t_val).__name__}: {t_val}\nlibrary: {type(l_val).__name__}: {l_val}")
+    else:
+        assert l_kind == "ok", f"torch returns {t_val!r}; library raised {type(l_val).__name__}: {l_val}"
+        tv, lv = _values(t_val), _values(l_val)
+        assert _same(tv, lv), f"torch: {tv}\nlibrary: {lv}"
+
+
+# ---- 1. linalg products: scalars that overflow, empty products and results -------------------------------
+
+_PRODUCTS = {
+    "addmm": [((2, 3), (2, 0), (0, 3)), ((0, 3), (0, 1), (1, 3)), ((0, 0), (0, 0), (0, 0)), ((2, 3), (2, 1), (1, 3))],
+    "baddbmm": [((1, 2, 3), (1, 2, 0), (1, 0, 3)), ((0, 2, 3), (0, 2, 1), (0, 1, 3)), ((1, 0, 3), (1, 0, 2), (1, 2, 3))],
+    "addbmm": [((2, 3), (1, 2, 0), (1, 0, 3)), ((2, 3), (0, 2, 4), (0, 4, 3)), ((0, 0), (0, 0, 0), (0, 0, 0)),
+               ((0, 3), (1, 0, 2), (1, 2, 3))],
+    "addmv": [((2,), (2, 1), (1,)), ((0,), (0, 1), (1,)), ((0,), (0, 0), (0,))],
+}
+_SCALARS = [{"beta": math.inf}, {"beta": math.nan}, {"beta": 2.5}, {"beta": 1e39}, {"beta": 2 ** 40},
+            {"alpha": math.inf}, {"alpha": 1e39}, {"beta": 0.0, "alpha": math.inf}, {"beta": 65504.5}]
+
+
+@pytest.mark.parametrize("mode", ["plain", "inplace", "out"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int64", "int32"])
+@pytest.mark.parametrize("op,shapes", [(op, s) for op, ss in _PRODUCTS.items() for s in ss])
+def test_linalg_product_scalars_match_torch(op, shapes, dtype, mode):
+    def call(M, kw):
+        ts = [M.ones(s, dtype=getattr(M, dtype)) for s in shapes]
+        if mode == "inplace":
+            return getattr(ts[0], op + "_")(*ts[1:], **kw)
+        if mode == "out":
+            o = M.zeros((0,), dtype=getattr(M, dtype))
+            getattr(M, op)(*ts, out=o, **kw)
+            return o
+        return getattr(M, op)(*ts, **kw)
+
+    for kw in _SCALARS:
+        assert_same_outcome(lambda M: call(M, kw))
