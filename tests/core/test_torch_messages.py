@@ -79,3 +79,55 @@ def test_linalg_product_scalars_match_torch(op, shapes, dtype, mode):
 
     for kw in _SCALARS:
         assert_same_outcome(lambda M: call(M, kw))
+
+
+# ---- 2. indexing: torch's messages ---------------------------------------------------------------------
+
+def _x(M):
+    return M.arange(24).reshape(2, 3, 4)
+
+
+def _t(M, v):
+    return M.tensor(v)
+
+
+_INDEXING = {
+    "basic_ellipsis": lambda M: _x(M)[..., 9],
+    "basic_none": lambda M: _x(M)[None, :, 9],
+    "adv_dim1": lambda M: _x(M)[:, _t(M, [0, 5])],
+    "adv_dim2_negative": lambda M: _x(M)[:, :, _t(M, [-5])],
+    "adv_two": lambda M: _x(M)[:, _t(M, [0]), _t(M, [9])],
+    "adv_split": lambda M: _x(M)[_t(M, [0]), :, _t(M, [9])],
+    "adv_list": lambda M: _x(M)[:, [0, 5]],
+    "adv_ndarray": lambda M: _x(M)[:, np.array([0, 9])],
+    "adv_int32": lambda M: _x(M)[:, _t(M, [9]).int()],
+    "adv_ellipsis": lambda M: _x(M)[..., _t(M, [5])],
+    "adv_none": lambda M: _x(M)[None, :, _t(M, [5])],
+    "first_bad_element": lambda M: _x(M)[_t(M, [0, 7]), _t(M, [9, 1])],
+    "first_bad_broadcast": lambda M: _x(M)[_t(M, [[0], [7]]), _t(M, [[9, 1]])],
+    "mask_then_index": lambda M: _x(M)[_t(M, [True, False]), :, _t(M, [9])],
+    "mask2d_then_int": lambda M: _x(M)[_t(M, [[True, False, True], [True, False, False]]), 9],
+    "mask_shape": lambda M: _x(M)[_t(M, [True, False, True])],
+    "mask_shape_dim1": lambda M: _x(M)[:, _t(M, [True, False])],
+    "mask2d_shape": lambda M: _x(M)[_t(M, [[True, False], [True, True]])],
+    "mask_after_index": lambda M: _x(M)[_t(M, [0]), :, _t(M, [True, False, True])],
+    "no_broadcast": lambda M: _x(M)[_t(M, [0, 1]), _t(M, [0, 1, 2])],
+    "size0_dim": lambda M: M.zeros(2, 0)[:, _t(M, [0])],
+    "size0_dim_both": lambda M: M.zeros(2, 0)[_t(M, [5]), _t(M, [0])],
+    "empty_result_not_checked": lambda M: M.zeros(0, 3)[:, _t(M, [5])],
+    "uint8_mask": lambda M: _x(M)[:, _t(M, [1, 0, 1]).to(M.uint8)],
+    "set_adv": lambda M: _x(M).__setitem__((slice(None), _t(M, [7])), 1),
+    "set_adv_dim2": lambda M: _x(M).__setitem__((slice(None), slice(None), _t(M, [7])), 1),
+    "set_basic_ellipsis": lambda M: _x(M).__setitem__((Ellipsis, 9), 0),
+    "set_mask_shape": lambda M: _x(M).__setitem__(_t(M, [True, False, True]), 0),
+    "set_value_shape_first": lambda M: _x(M).__setitem__((_t(M, [7]),), M.zeros(5, 5, dtype=M.int64)),
+    "set_value_dtype_first": lambda M: _x(M).__setitem__((_t(M, [7]),), M.zeros(3, 4)),
+    "set_empty_not_checked": lambda M: M.zeros(0, 3).__setitem__((slice(None), _t(M, [5])), 1.0),
+    "set_uint8_mask_scalar": lambda M: _x(M).__setitem__(_t(M, [1, 0]).to(M.uint8), 7),
+}
+
+
+@pytest.mark.filterwarnings("ignore:indexing with dtype torch.uint8")
+@pytest.mark.parametrize("name", list(_INDEXING))
+def test_indexing_errors_match_torch(name):
+    assert_same_outcome(_INDEXING[name])
