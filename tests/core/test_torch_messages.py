@@ -131,3 +131,38 @@ _INDEXING = {
 @pytest.mark.parametrize("name", list(_INDEXING))
 def test_indexing_errors_match_torch(name):
     assert_same_outcome(_INDEXING[name])
+
+
+# ---- 3. Python ints wider than 64 bits ----------------------------------------------------------------
+
+_WIDE = [2 ** 70, -2 ** 70, 2 ** 64, -2 ** 63 - 1]
+_BINARY = {
+    "add": lambda M, t, v: t + v, "radd": lambda M, t, v: v + t, "sub": lambda M, t, v: t - v,
+    "rsub": lambda M, t, v: v - t, "mul": lambda M, t, v: t * v, "truediv": lambda M, t, v: t / v,
+    "rtruediv": lambda M, t, v: v / t, "eq": lambda M, t, v: t == v, "lt": lambda M, t, v: t < v,
+    "and": lambda M, t, v: t & v, "add_": lambda M, t, v: t.add_(v), "rpow": lambda M, t, v: v ** t,
+    "torch.add": lambda M, t, v: M.add(t, v), "alpha": lambda M, t, v: M.add(t, t, alpha=v),
+    "sub_alpha": lambda M, t, v: M.sub(t, t, alpha=v), "clamp": lambda M, t, v: M.clamp(t, max=v),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32"])
+@pytest.mark.parametrize("name", list(_BINARY))
+def test_wide_python_ints_match_torch(name, dtype):
+    for v in _WIDE:
+        assert_same_outcome(lambda M: _BINARY[name](M, M.ones(2, dtype=getattr(M, dtype)), v))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
+def test_sub_alpha_uint64_scalar_negates_like_torch(dtype):
+    # torch negates a uint64 Scalar as its int64 bits: sub(t, t, alpha=2 ** 64 - 1) adds t
+    for v in (2 ** 63, 2 ** 64 - 1, -2 ** 63):
+        assert_same_outcome(lambda M: M.sub(M.ones(2, dtype=getattr(M, dtype)), M.ones(2, dtype=getattr(M, dtype)),
+                                            alpha=v))
+
+
+@pytest.mark.parametrize("data", [2 ** 63, 2 ** 64 - 1, 2 ** 70, -2 ** 63 - 1, [1, 2 ** 64], [[2 ** 63]],
+                                  (2 ** 63,), [1.5, 2 ** 64]])
+@pytest.mark.parametrize("dtype", [None, "float32", "uint8"])
+def test_tensor_of_wide_ints_matches_torch(data, dtype):
+    assert_same_outcome(lambda M: M.tensor(data, dtype=None if dtype is None else getattr(M, dtype)))
