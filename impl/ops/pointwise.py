@@ -17,6 +17,7 @@ from ..autograd import grad_mode
 from ..tensor import Tensor, wrap_array
 from . import _machinery as M
 from . import _args as A
+from . import _opmath
 
 _grad_state = grad_mode._state  # read directly: every op checks grad mode
 # (cached: a row-major tensor made by an op holds this very tuple, so `is` answers the common case)
@@ -199,9 +200,13 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
 
     with M.errstate():
         bb = operand(b)
-        if alpha is not None and alpha != 1:
-            bb = bb * M.operand_array(alpha, opdt, xp)
-        arr = op.fn(xp, operand(a), bb)
+        if (alpha is not None and alpha != 1 and cdt in _opmath.ALPHA_DTYPES and op.name in ("add", "sub")
+                and xp is np):  # torch's CPU rounding (_opmath; CUDA's is not measured)
+            arr = _opmath.add_alpha(xp, operand(a), bb, alpha, cdt, op.name == "sub", a, b)
+        else:
+            if alpha is not None and alpha != 1:
+                bb = bb * M.operand_array(alpha, opdt, xp)
+            arr = op.fn(xp, operand(a), bb)
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
     return arr, rdt, like, cdt

@@ -166,3 +166,43 @@ def test_sub_alpha_uint64_scalar_negates_like_torch(dtype):
 @pytest.mark.parametrize("dtype", [None, "float32", "uint8"])
 def test_tensor_of_wide_ints_matches_torch(data, dtype):
     assert_same_outcome(lambda M: M.tensor(data, dtype=None if dtype is None else getattr(M, dtype)))
+
+
+# ---- 4. add/sub with alpha: torch's rounding ----------------------------------------------------------
+
+def _layouts(rng, dt):
+    def arr(shape):
+        return rng.standard_normal(shape).astype(dt)
+    yield "small", arr(7), arr(7), None
+    yield "contiguous_100", arr(100), arr(100), None
+    yield "contiguous_2d", arr((5, 9)), arr((5, 9)), None
+    # (a broadcast scalar b: sizes without a scalar tail, where torch's loop mixes fused and unfused; half's
+    # tail is modelled: 100 elements)
+    n = 100 if dt == np.float16 else 64
+    yield "zero_dim_b", arr(n), np.array(rng.standard_normal()).astype(dt), None
+    yield "python_b", arr(n), float(rng.standard_normal()), None
+    yield "transposed_a", arr((10, 40)), arr((40, 10)), "t"
+    yield "stepped_a", arr(200), arr(100), "step"
+    yield "row_broadcast", arr((10, 40)), arr(40), None
+    if dt == np.float16:  # (float32/64 with b broadcast along the inner dim mix fused and unfused elements)
+        yield "column_broadcast", arr((40, 10)), arr((40, 1)), None
+
+
+@pytest.mark.parametrize("call", ["add", "sub", "add_", "out"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_add_alpha_rounds_like_torch(dtype, call):
+    rng = np.random.default_rng(0)
+    for name, a, b, view in _layouts(rng, np.dtype(dtype).type):
+        for alpha in (0.1, 3.3, -1.7):
+            def fn(M):
+                x = M.tensor(a)
+                x = x.t() if view == "t" else x[::2] if view == "step" else x
+                y = b if isinstance(b, float) else M.tensor(b)
+                if call == "add_":
+                    return x.clone().add_(y, alpha=alpha)
+                if call == "out":
+                    o = M.empty(tuple(x.shape), dtype=getattr(M, dtype))
+                    M.add(x, y, alpha=alpha, out=o)
+                    return o
+                return getattr(M, call)(x, y, alpha=alpha)
+            assert_same_outcome(fn)
