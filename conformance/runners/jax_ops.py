@@ -184,6 +184,15 @@ def clamp(x, min=None, max=None):  # noqa: A002 - torch's names
     return jnp.clip(x, min, max)
 
 
+def add(x, other, alpha=1):
+    """torch.add(x, other, alpha=alpha): x + alpha * other (alpha 1: plain add, no extra rounding)."""
+    return jnp.add(x, other) if alpha == 1 else jnp.add(x, jnp.multiply(alpha, other))
+
+
+def subtract(x, other, alpha=1):
+    return jnp.subtract(x, other) if alpha == 1 else jnp.subtract(x, jnp.multiply(alpha, other))
+
+
 def addcdiv(t, t1, t2, value=1):
     return t + value * (t1 / t2)
 

@@ -63,6 +63,9 @@ def _infer(data: Any) -> tuple:
             d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
             dt = d if dt is None else D.promote_types(dt, d)
         dt = dt or D.get_default_dtype()
+        if dt is D.int64 and any(type(v) is int and not -2 ** 63 <= v < 2 ** 63 for v in vals):
+            # past int64: tensor() refuses it unless a dtype is given (tensor([2 ** 64], dtype=float32))
+            return np.array(vals, dtype=object).reshape(_shape_of(data)), dt
         with M.errstate():  # [65520.0, half_tensor] is [inf, ...] in torch, without a warning
             arr = np.array(vals, dtype=dt.np).reshape(_shape_of(data))
         return arr, dt
@@ -136,6 +139,11 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     if dtype is not None and isinstance(data, (list, tuple)):
         _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
     arr, dt = _infer(data)
+    if (dtype is None and dt is D.int64 and arr.dtype.kind in "uO" and isinstance(data, (int, list, tuple))
+            and not isinstance(data, bool)):  # inferred int64: each Python int is unpacked as a C long long
+        for v in arr.ravel().tolist():
+            if isinstance(v, int) and not -2 ** 63 <= v < 2 ** 63:
+                raise ValueError("Overflow when unpacking long long")
     if dtype is not None and isinstance(data, (list, tuple)) and dt.is_floating_point and arr.size:
         # torch converts each Python number straight to dtype, not through the inferred (default) float dtype
         # (tensor([0.1], dtype=float64) is 0.1, tensor([5e-324], dtype=float64) is not 0)

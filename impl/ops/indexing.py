@@ -38,8 +38,11 @@ def _slice_ints(s: slice) -> tuple:
     return conv(s.start), conv(s.stop), 1 if s.step is None else conv(s.step)
 
 
-def basic_index(x: Tensor, idx: Any) -> Tensor:
-    """A view for an index made of ints, slices, None and Ellipsis, applied one dim at a time as torch does."""
+def basic_index(x: Tensor, idx: Any, real: Any = None) -> Tensor:
+    """A view for an index made of ints, slices, None and Ellipsis, applied one dim at a time as torch does.
+
+    An int out of range names, as torch's applySelect does, its item's position in the index tuple (its
+    `real_dim`: x[..., 9] of a (2, 3, 4) tensor is "dimension 1"), or real[n] for the n-th item."""
     if isinstance(idx, slice):  # a lone slice is always recorded, even ':' (SliceBackward0)
         start, stop, step = _slice_ints(idx)
         if step <= 0:  # torch checks the step first, then the 0-d tensor
@@ -58,7 +61,7 @@ def basic_index(x: Tensor, idx: Any) -> Tensor:
     if consumed > len(x._shape):
         raise IndexError(f"too many indices for tensor of dimension {x.dim()}")
     out, dim, changed = x, 0, False
-    for i in items:
+    for n, i in enumerate(items):
         if i is None:
             out, dim, changed = V.unsqueeze(out, dim), dim + 1, True
         elif i is Ellipsis:
@@ -77,7 +80,8 @@ def basic_index(x: Tensor, idx: Any) -> Tensor:
             i = int(i)
             size = out._shape[dim]
             if not -size <= i < size:
-                raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {i} is out of bounds for dimension {n if real is None else real[n]} "
+                                 f"with size {size}")
             out, changed = V.select(out, dim, i), True
     return out if changed else V.alias(x)
 
@@ -89,6 +93,11 @@ def _np_index(x: Tensor, idx: Any) -> tuple:
         if isinstance(i, Tensor):
             if i._dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if i._dtype is D.uint8 and i.dim():  # a byte tensor is a mask (deprecated), not integer indices
+                warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
+                              "instead.", UserWarning, stacklevel=4)
+                out.append(i._array.astype(bool))
+                continue
             out.append(i._array)
         elif isinstance(i, list):
             arr = np.asarray(i)
@@ -104,11 +113,56 @@ def _np_index(x: Tensor, idx: Any) -> tuple:
     return tuple(out)
 
 
-def _checked(fn: Any) -> Any:
+def _index_error(x: Tensor, items: tuple, np_idx: tuple, exc: IndexError) -> tuple:
+    """NumPy refused x[np_idx] (`exc`): (the error torch's aten::index raises or None, an index NumPy takes
+    that selects the same shape (every integer index 0), and whether the error is the kernel's, per element:
+    index_put_ checks the value first).  Only reached on that failure: the common path pays nothing.
+
+    torch's order (2.13, CPU): expandTensors checks each mask against the dims it
+    covers and turns it into nonzero() columns; the index tensors must broadcast; an indexed dim of size 0
+    with a non-empty index is refused before the kernel; the kernel checks each element's indices in turn
+    (element by element, then index by index, naming the index's position among the index tensors, masks'
+    columns included: x[:, [5]] of a (2, 3) tensor is "dimension 0"), and runs on no element when the
+    result is empty (zeros(0, 3)[:, [5]] returns a (0, 1) tensor)."""
+    basic, parts, _ = _torch_split(x, items)
+    with grad_mode.no_grad():
+        vshape = basic_index(x, basic)._shape
+    cols: list = []  # (dim of the view, integer index array), in torch's order
+    for d, item, _ in parts:
+        a = _backend.to_numpy(item._array) if isinstance(item, Tensor) else np.asarray(item)
+        if a.size == 0 and a.dtype.kind == "f":
+            a = a.astype(np.int64)
+        if a.dtype == np.bool_ or (isinstance(item, Tensor) and item._dtype in _MASK_DTYPES):
+            for j in range(a.ndim):
+                if d + j >= len(vshape) or a.shape[j] != vshape[d + j]:
+                    return IndexError(f"The shape of the mask {list(a.shape)} at index {j} does not match the shape "
+                                      f"of the indexed tensor {list(vshape)} at index {d + j}"), np_idx, False
+            cols.extend((d + j, c) for j, c in enumerate(np.nonzero(a)))
+        else:
+            cols.append((d, a.astype(np.int64)))
+    if not cols:
+        return IndexError(str(exc).replace("axis", "dimension")), np_idx, False
     try:
-        return fn()
-    except IndexError as e:
-        raise IndexError(str(e).replace("axis", "dimension")) from None
+        bshape = np.broadcast_shapes(*(c.shape for _, c in cols))
+    except ValueError:
+        return IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                          + ", ".join(str(list(c.shape)) for _, c in cols)), np_idx, False
+    if 0 not in bshape and any(vshape[d] == 0 for d, _ in cols):
+        return IndexError("index is out of bounds for dimension with size 0"), np_idx, False
+    xp = x._xp
+    safe = tuple(xp.zeros(i.shape, np.int64) if hasattr(i, "dtype") and i.ndim and i.dtype.kind in "iu" else i
+                 for i in np_idx)
+    dims = {d for d, _ in cols}
+    if 0 in bshape or any(vshape[k] == 0 for k in range(len(vshape)) if k not in dims):
+        return None, safe, False  # no element computed, none checked
+    flat = np.stack([np.broadcast_to(c, bshape).reshape(-1) for _, c in cols], axis=1)
+    sizes = np.array([vshape[d] for d, _ in cols])
+    bad = (flat < -sizes) | (flat >= sizes)
+    if bad.any():
+        e = int(np.argmax(bad.any(axis=1)))
+        i = int(np.argmax(bad[e]))
+        return IndexError(f"index {flat[e, i]} is out of bounds for dimension {i} with size {sizes[i]}"), safe, True
+    return IndexError(str(exc).replace("axis", "dimension")), np_idx, False
 
 
 def _int_like(i: Any) -> Any:
@@ -141,7 +195,13 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         view, rest = _split_view(self, items)
         return getitem(view, rest)
     np_idx = _np_index(self, idx)
-    arr = _checked(lambda: self._array[np_idx])
+    try:
+        arr = self._array[np_idx]
+    except IndexError as e:
+        err, np_idx, _ = _index_error(self, items, np_idx, e)
+        if err is not None:
+            raise err from None
+        arr = self._array[np_idx]
     out = _index_result(self, items, arr)
     in_shape = self._shape
     # the index tensors are saved like torch saves them, so a second backward without retain_graph raises
@@ -181,15 +241,18 @@ def _torch_split(x: Tensor, items: tuple) -> tuple:
     `parts` lists, for each advanced item, (its first dim in that view, the index to apply there, the
     (shape, stride[, converted]) of each index tensor aten::index gets for it): a tensor as it is (int32:
     converted to long after broadcasting); a list or an ndarray becomes a new contiguous long tensor; a
-    mask of k dims k nonzero() columns; a bool scalar [0] or []."""
+    mask of k dims k nonzero() columns; a bool scalar [0] or [].  Third: each basic item's position in
+    `items`, the dim torch names when an int is out of range."""
     basic, parts, dim, ellipsis = [], [], 0, False
+    real: list = []  # each basic item's position in `items` (torch's real_dim, named by a select's error)
     specified = 0
     for i in items if any(i is Ellipsis for i in items) else ():  # the dims the Ellipsis leaves out
         if isinstance(i, (bool, np.bool_)) or i is None or i is Ellipsis:
             continue
         k = _mask_dims(i)
         specified += k if k is not None else 1
-    for i in items:
+    for n, i in enumerate(items):
+        real.extend([n - 1] * (len(basic) - len(real)))  # the previous item's
         if i is None or i is Ellipsis:
             basic.append(i)
             dim += 1 if i is None else 0 if ellipsis else x.dim() - specified
@@ -222,14 +285,15 @@ def _torch_split(x: Tensor, items: tuple) -> tuple:
             parts.append((dim, i, [(shape, geo.contiguous_strides(shape)) if a is not None
                                    else (shape, i._stride, i._dtype is not D.int64)]))
             dim += 1
-    return tuple(basic), parts
+    real.extend([len(items) - 1] * (len(basic) - len(real)))
+    return tuple(basic), parts, tuple(real)
 
 
 def _index_plan(x: Tensor, items: tuple) -> Any:
     """What torch's aten::index gets for x[items]: the shape and strides of the basic items' view and, per
     dim of that view, None or the (shape, stride) of its long index tensor (see _torch_split).  None when
     nothing is indexed by a tensor (a 0-d integer ndarray)."""
-    basic, parts = _torch_split(x, items)
+    basic, parts, _ = _torch_split(x, items)
     if not parts:
         return None
     if all(b is Ellipsis or b == _ALL for b in basic):
@@ -255,8 +319,8 @@ def _selects_first(items: tuple) -> bool:
 
 def _split_view(x: Tensor, items: tuple) -> tuple:
     """(view, rest): x[items] is rest applied to the view of x's basic items, as torch indexes."""
-    basic, parts = _torch_split(x, items)
-    view = basic_index(x, basic)
+    basic, parts, real = _torch_split(x, items)
+    view = basic_index(x, basic, real)
     rest: list = [slice(None)] * view.dim()
     for d, item, geoms in reversed(parts):
         rest[d:d + len(geoms)] = [item]
@@ -360,7 +424,6 @@ def _index_put(self: Tensor, idx: Any, value: Any) -> None:
     of self's dtype; one bool mask with a one-element CPU value is a masked fill (any dtype, no overlap
     check); otherwise the value may not share memory with self, its leading 1-dims are viewed away, it must
     expand to the indexed shape and have self's dtype."""
-    np_idx = _np_index(self, idx)
     M.check_inplace_target(self, self._dtype, (), (), allow_overlap=True)
     if geo.has_internal_overlap(self._shape, self._stride):
         warnings.warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
@@ -372,7 +435,17 @@ def _index_put(self: Tensor, idx: Any, value: Any) -> None:
     tensors = [i for i in _as_tuple(idx) if isinstance(i, (Tensor, list, np.ndarray, bool))]
     masked = (value.numel() == 1 and value.device.type == "cpu" and len(tensors) == 1
               and isinstance(tensors[0], Tensor) and tensors[0]._dtype in (D.bool_, D.uint8))
-    region_shape = _checked(lambda: self._array[np_idx]).shape
+    if masked and tensors[0]._dtype is D.uint8:
+        raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+    np_idx = _np_index(self, idx)
+    oob = None  # an index out of range: torch's kernel refuses it after the value's checks
+    try:
+        region_shape = self._array[np_idx].shape
+    except IndexError as e:
+        oob, np_idx, deferred = _index_error(self, _as_tuple(idx), np_idx, e)
+        if oob is not None and not deferred:
+            raise oob from None
+        region_shape = self._array[np_idx].shape
     if not masked:
         lead = 0
         while lead < value.dim() and value._shape[lead] == 1:
@@ -389,6 +462,8 @@ def _index_put(self: Tensor, idx: Any, value: Any) -> None:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                                f"{D.type_name(self._dtype)} for the destination and {D.type_name(value._dtype)} "
                                "for the source.")
+    if oob is not None:
+        raise oob
     v = _backend.to_numpy(value._array) if self._xp is np else self._xp.asarray(value._array)
     if masked:
         v = v.reshape(())  # masked_fill_(mask, value.item())

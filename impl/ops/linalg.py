@@ -1,6 +1,7 @@
 """Matrix products: mm, bmm, dot, mv, and matmul composed from them the way torch composes it."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import _geometry as geo, dtypes as D
@@ -432,9 +433,16 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         A.check_fits(alpha, cdt)
     if not (a.numel() and b.numel()):  # an empty product: beta * input (torch's mul: promotes), alpha unused
         alpha = 1
-        if (rdt.category == 1 and isinstance(beta, (float, np.floating)) and beta != 0
-                and opname.rstrip("_") in ("addmm", "addbmm", "baddbmm")):
+        # torch's addmm/baddbmm kernels return before anything on an empty result (addbmm's per-batch addmm_
+        # too); addbmm with no batches is result.mul_(beta) whatever the size (its float-into-int check runs)
+        empty_result = math.prod(shape) == 0 and not (base == "addbmm" and a._shape[0] == 0)
+        if (rdt.category == 1 and isinstance(beta, (float, np.floating)) and beta != 0 and not empty_result
+                and base in ("addmm", "addbmm", "baddbmm")):
             raise RuntimeError(f"result type Float can't be cast to the desired output type {D.type_name(rdt)}")
+        if base == "addmv" and beta != 0:  # addmv of an empty matrix: input * scalar_tensor(beta, dtype)
+            A.check_fits(beta, rdt, numel=1)
+        if empty_result:  # no element is computed: beta's value (inf, nan into an integer type) is never read
+            beta = 0 if beta == 0 else 1
     if not rdt.is_floating_point:  # torch truncates the scalars for integer products
         alpha, beta = int(alpha), int(beta)
     # addr is a TensorIterator op: it casts into out; addbmm with no batches copies beta * input into out

@@ -17,6 +17,7 @@ from ..autograd import grad_mode
 from ..tensor import Tensor, fresh_result, wrap_array
 from . import _machinery as M
 from . import _args as A
+from . import _opmath
 
 _grad_state = grad_mode._state  # read directly: every op checks grad mode
 # (cached: a row-major tensor made by an op holds this very tuple, so `is` answers the common case)
@@ -177,6 +178,8 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     M.check_tensor(a, op.name)
     if not isinstance(b, Tensor):
         M.check_scalar(b, op.name)
+        A.check_scalar_int(b)  # the argument parser's int64/uint64 Scalar (t + 2 ** 70: OverflowError)
+    A.check_scalar_int(alpha)  # (before sub negates it)
     like = M.same_device(op.name, a, b)
     cdt, rdt = _binary_dtype(op, a, b)
     if alpha is not None and alpha != 1:
@@ -197,6 +200,8 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
         M.check_inplace_target(a, rdt, shape, (b,))
     if alpha is not None and alpha != 1:  # converted checked to the common dtype; sub adds -alpha
         A.check_fits(_negated(alpha) if op.name == "sub" else alpha, cdt)
+        if op.name == "sub" and type(alpha) is int and not -2 ** 63 < alpha < 2 ** 63:
+            alpha = -_negated(alpha)  # a - b * alpha as torch's a + b * (-alpha), negated in int64
     xp = like._xp
     # torch casts tensor operands to the common dtype first (an int 65520 is inf in float16, a float32
     # 1e-45 is 0), then computes half precision in float32 ("opmath") and rounds once: inf * 1e-37 stays
@@ -218,9 +223,13 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
 
     with M.errstate():
         bb = operand(b)
-        if alpha is not None and alpha != 1:
-            bb = bb * M.operand_array(alpha, opdt, xp)
-        arr = op.fn(xp, operand(a), bb)
+        if (alpha is not None and alpha != 1 and cdt in _opmath.ALPHA_DTYPES and op.name in ("add", "sub")
+                and xp is np):  # torch's CPU rounding (_opmath; CUDA's is not measured)
+            arr = _opmath.add_alpha(xp, operand(a), bb, alpha, cdt, op.name == "sub", a, b)
+        else:
+            if alpha is not None and alpha != 1:
+                bb = bb * M.operand_array(alpha, opdt, xp)
+            arr = op.fn(xp, operand(a), bb)
         if opdt is not cdt and arr.dtype == opdt.np:
             arr = arr.astype(cdt.np)
     return arr, rdt, like, cdt
@@ -230,7 +239,10 @@ def _negated(alpha: Any) -> Any:
     """-alpha as torch's Scalar negates it: an int64 wraps (-(-2**63) is -2**63)."""
     if isinstance(alpha, (bool, np.bool_)):
         return alpha
-    return alpha if isinstance(alpha, (int, np.integer)) and alpha == -2 ** 63 else -alpha
+    if isinstance(alpha, (int, np.integer)):  # a uint64 Scalar (2 ** 63 ..) negates as its int64 bits
+        alpha = int(alpha) - 2 ** 64 if alpha >= 2 ** 63 else alpha
+        return alpha if alpha == -2 ** 63 else -alpha
+    return -alpha
 
 
 def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
@@ -504,6 +516,7 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
     """Every check and promotion rule of pow; (result array, result dtype, node name, device tensor)."""
     if not isinstance(a, Tensor):  # scalar ** tensor
         M.check_scalar(a, "pow")
+        A.check_scalar_int(a)
         node = "PowBackward2"
     else:
         node = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
@@ -689,6 +702,7 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
                             " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
         for b in bounds:
             M.check_scalar(b, opname)
+            A.check_scalar_int(b)
     rdt = D.result_type(input, min, max)
     if rdt is D.bool_ and not tensor_bounds:
         kind = "clamp" if len(bounds) == 2 else ("clamp_min" if min is not None else "clamp_max")
