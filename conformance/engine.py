@@ -190,8 +190,13 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         "repro": None, "seeds": list(op.seeds), "spec": op.name,
     }
 
+    ctx: Ctx | None = None
+
     def done(**kw: Any) -> dict[str, Any]:
         rec.update(kw)
+        if ctx is not None and ctx.notes:  # measurements, whatever the verdict (never the verdict)
+            notes = {k: v.summary() if hasattr(v, "summary") else v for k, v in ctx.notes.items()}
+            rec["detail"] = {**{k: v for k, v in notes.items() if v is not None}, **(rec["detail"] or {})}
         rec["duration_s"] = round(time.perf_counter() - t0, 4)
         return rec
 

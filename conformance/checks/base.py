@@ -40,6 +40,9 @@ class Ctx:
     jax: JaxRunner | None
     profile: Profile
     impl_name: str
+    # What a check measures without judging it (errors: how close the messages are), keyed by the
+    # detail key it goes to; a value with a summary() method is stored as that.  One dict per record.
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

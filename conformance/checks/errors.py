@@ -1,6 +1,8 @@
 """Error check: on the spec's declared bad inputs, raise what torch raises and leave inputs unchanged."""
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any
 
 from hypothesis import reject
@@ -48,6 +50,85 @@ def _said(o: Any) -> str:
     return f"{o.exc_name}: {_message(o)[:1500] or '(no message)'}"
 
 
+# ------------------------------------------------------------------------------ message text
+# The exception class is the contract; the message text is not (torch's wording changes between
+# releases, and a library may explain better).  It is measured, never failed on: each errors
+# record carries a tally of how close the library's messages came to torch's (detail "messages"),
+# which the report shows per op and, in a record's view, side by side.
+
+MESSAGE_MATCHES = ("exact", "normalised", "different")   # from best to worst
+_MSG_CLIP = 1500      # characters of a message kept (and compared)
+_MSG_SAMPLES = 6      # distinct message pairs a record keeps to show
+_MSG_DISTINCT = 64    # distinct pairs remembered while counting (bounded memory on a long search)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_message(msg: str) -> str:
+    """A message with the parts that legitimately wobble folded: runs of whitespace to one space,
+    every number to ``#`` (sizes, dims, ranges: ``[-2, 1]`` and ``[-3, 2]`` read the same), brackets
+    of any kind to ``[]`` (``(2, 3)`` vs ``[2, 3]``), and a trailing full stop dropped."""
+    m = _NUMBER.sub("#", msg)
+    m = m.translate(str.maketrans("()", "[]"))
+    return _SPACE.sub(" ", m).strip().rstrip(".").strip()
+
+
+def compare_messages(torch_msg: str, impl_msg: str) -> dict[str, Any]:
+    """How close the library's message is to torch's: ``match`` is "exact", "normalised" (equal after
+    :func:`normalise_message`) or "different"; ``similarity`` is difflib's ratio of the two texts
+    (1.0 when equal, 0.0 when nothing in common)."""
+    t, i = torch_msg[:_MSG_CLIP], impl_msg[:_MSG_CLIP]
+    if t == i:
+        return {"match": "exact", "similarity": 1.0}
+    match = "normalised" if normalise_message(t) == normalise_message(i) else "different"
+    return {"match": match, "similarity": round(difflib.SequenceMatcher(None, t, i).ratio(), 3)}
+
+
+class MessageTally:
+    """The message comparisons of one record (ctx.notes["messages"]); the engine stores
+    :meth:`summary` in the record's detail whatever the record's status."""
+
+    def __init__(self) -> None:
+        self.counts = {k: 0 for k in MESSAGE_MATCHES}
+        self.similarity_sum = 0.0
+        self.pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def add(self, invalid: str, torch_class: str | None, torch_msg: str, impl_class: str | None,
+            impl_msg: str) -> dict[str, Any]:
+        c = compare_messages(torch_msg, impl_msg)
+        self.counts[c["match"]] += 1
+        self.similarity_sum += c["similarity"]
+        key = (invalid, torch_msg[:_MSG_CLIP], impl_msg[:_MSG_CLIP])
+        if key in self.pairs:
+            self.pairs[key]["count"] += 1
+        elif len(self.pairs) < _MSG_DISTINCT:
+            self.pairs[key] = {**c, "invalid": invalid, "count": 1,
+                               "torch": f"{torch_class}: {key[1]}", "impl": f"{impl_class}: {key[2]}"}
+        return c
+
+    @property
+    def compared(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any] | None:
+        if not self.compared:
+            return None
+        rank = {k: i for i, k in enumerate(MESSAGE_MATCHES)}
+        # the pairs worth reading first: the most different ones
+        shown = sorted(self.pairs.values(), key=lambda p: (-rank[p["match"]], p["similarity"], -p["count"]))
+        return {"compared": self.compared, **self.counts,
+                "mean_similarity": round(self.similarity_sum / self.compared, 3),
+                "samples": shown[:_MSG_SAMPLES]}
+
+
+def _note_messages(ctx: Ctx, ex: Example, ti: Any, tt: Any) -> None:
+    """Measure (never judge) the library's message against torch's, when both raised."""
+    if not (ti.raised and tt.raised):
+        return
+    tally = ctx.notes.setdefault("messages", MessageTally())
+    tally.add(str(ex.extra.get("invalid")), tt.exc_name, _message(tt), ti.exc_name, _message(ti))
+
+
 class _Unreadable:
     def __init__(self, message: str) -> None:
         self.message = message
@@ -63,6 +144,7 @@ def run_errors(ctx: Ctx, ex: Example) -> None:
     fi = _attempt(ctx, ctx.impl, ex)
     ti, tt = fi["outcome"], ft["outcome"]
     said = {"expected": _said(tt), "actual": _said(ti)}   # torch's and the library's messages
+    _note_messages(ctx, ex, ti, tt)
     same_exceptions(ti, tt, f"bad {ex.extra.get('invalid')!r}", said)
     if not _message(ti) or _message(ti) in ("None", "''", '""'):
         # the class matches but the user is told nothing: naming the problem is part of the contract

@@ -157,7 +157,7 @@ class Data:
     row (its ``id="op-N"``).  ``cells``: ``[row, col, [record, ...]]``.  ``recs``: per record
     ``[status, dtype, examples, seeds, duration, reason, body]`` (body: index into ``bodies`` or -1).
     ``bodies``: ``[expected, actual, message, [[key, value]...] inputs, [[key, value]...] other,
-    repro, spec]``.
+    repro, spec, messages]`` (messages: the errors check's message tally, see :meth:`Data._messages`, or -1).
     """
 
     def __init__(self) -> None:
@@ -183,7 +183,7 @@ class Data:
         if key in self.rec_of:
             return self.rec_of[key]
         d = r.get("detail") or {}
-        used = {"expected", "actual", *INPUT_KEYS, *MESSAGE_KEYS}
+        used = {"expected", "actual", *INPUT_KEYS, *MESSAGE_KEYS, "messages"}
         message = "\n".join(pretty(d[k]) for k in MESSAGE_KEYS if k in d)
         body = [self.s(pretty(d["expected"])) if "expected" in d else -1,
                 self.s(pretty(d["actual"])) if "actual" in d else -1,
@@ -191,7 +191,8 @@ class Data:
                 [[self.s(k), self.s(pretty(d[k]))] for k in INPUT_KEYS if k in d],
                 [[self.s(k), self.s(pretty(v, 1500))] for k, v in d.items() if k not in used],
                 self.s(r.get("repro")),
-                self.s(r.get("spec") if r.get("spec") not in (None, r["op"]) else None)]
+                self.s(r.get("spec") if r.get("spec") not in (None, r["op"]) else None),
+                self._messages(d.get("messages"))]
         has_body = any(x != -1 and x != [] for x in body)
         seeds = ", ".join(map(str, r.get("seeds") or []))
         dur = r.get("duration_s")
@@ -203,6 +204,84 @@ class Data:
             self.bodies.append(body)
         self.rec_of[key] = len(self.recs) - 1
         return self.rec_of[key]
+
+
+    def _messages(self, m: Any) -> Any:
+        """The errors check's message tally: ``[compared, exact, normalised, different, mean similarity,
+        [[match, similarity, invalid arg, torch's message, the library's message, times seen]...]]``,
+        or -1 (older records, other checks)."""
+        tally = message_tally(m)
+        if tally is None:
+            return -1
+        return [tally["compared"], tally["exact"], tally["normalised"], tally["different"],
+                tally["mean_similarity"],
+                [[self.s(p["match"]), p["similarity"], self.s(p["invalid"]), self.s(pretty(p["torch"], 1500)),
+                  self.s(pretty(p["impl"], 1500)), p["count"]] for p in tally["samples"]]]
+
+
+def _int(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else 0
+
+
+def message_tally(m: Any) -> dict[str, Any] | None:
+    """A record's ``detail["messages"]`` (conformance/checks/errors.py) read defensively: counts as
+    non-negative ints, samples as dicts of strings; None when absent or empty."""
+    if not isinstance(m, dict) or not _int(m.get("compared")):
+        return None
+    sim = m.get("mean_similarity")
+    samples = []
+    for p in m.get("samples") or []:
+        if not isinstance(p, dict):
+            continue
+        ps = p.get("similarity")
+        samples.append({"match": str(p.get("match") or "different"), "invalid": str(p.get("invalid") or ""),
+                        "similarity": ps if isinstance(ps, (int, float)) and not isinstance(ps, bool) else None,
+                        "torch": str(p.get("torch") or ""), "impl": str(p.get("impl") or ""),
+                        "count": _int(p.get("count")) or 1})
+    return {"compared": _int(m["compared"]), "exact": _int(m.get("exact")), "normalised": _int(m.get("normalised")),
+            "different": _int(m.get("different")),
+            "mean_similarity": sim if isinstance(sim, (int, float)) and not isinstance(sim, bool) else None,
+            "samples": samples}
+
+
+def _worse(p: dict[str, Any]) -> tuple[int, float]:
+    """Sort key of a message pair: a different text before a normalised-equal one, then less similar."""
+    return (p["match"] == "different", -(p["similarity"] if p["similarity"] is not None else 1.0))
+
+
+def _messages(records, anchor_of) -> list[dict[str, Any]]:
+    """Per op: how many of its error cases (every errors record: dtypes, devices) had torch's message
+    exactly, the same after normalising numbers/whitespace/brackets, or a different one, and the most
+    different pair seen.  The message text never decides a status; this only shows it."""
+    by_op: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in records:
+        if r["check"] != "errors":
+            continue
+        t = message_tally((r.get("detail") or {}).get("messages"))
+        if t is None:
+            continue
+        row = by_op.setdefault((r["group"], r["op"]), {
+            "op": r["op"], "group": r["group"], "anchor": anchor_of(r)[0], "rank": anchor_of(r)[1],
+            "compared": 0, "exact": 0, "normalised": 0, "different": 0, "sim_sum": 0.0, "sim_n": 0,
+            "statuses": set(), "worst": None})
+        for k in ("compared", "exact", "normalised", "different"):
+            row[k] += t[k]
+        if t["mean_similarity"] is not None:
+            row["sim_sum"] += t["mean_similarity"] * t["compared"]
+            row["sim_n"] += t["compared"]
+        row["statuses"].add(r["status"])
+        for p in t["samples"]:
+            if p["match"] != "exact" and (row["worst"] is None or _worse(p) > _worse(row["worst"])):
+                row["worst"] = p
+    out = []
+    for row in sorted(by_op.values(), key=lambda r: r["rank"]):
+        n = row["compared"]
+        out.append({**{k: row[k] for k in ("op", "group", "anchor", "compared", "exact", "normalised", "different", "worst")},
+                    "same": row["exact"] + row["normalised"],
+                    "same_share": _share(row["exact"], n),
+                    "similarity": f"{row['sim_sum'] / row['sim_n']:.2f}" if row["sim_n"] else "–",
+                    "status": max(row["statuses"], key=SEVERITY.__getitem__)})
+    return out
 
 
 def decode(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -221,6 +300,12 @@ def decode(data: dict[str, Any]) -> list[dict[str, Any]]:
             rec.update(expected=s(b[0]), actual=s(b[1]), message=s(b[2]),
                        inputs={s(k): s(v) for k, v in b[3]}, other={s(k): s(v) for k, v in b[4]},
                        repro=s(b[5]), spec=s(b[6]))
+            m = b[7] if len(b) > 7 else -1
+            if m != -1:
+                rec["messages"] = {"compared": m[0], "exact": m[1], "normalised": m[2], "different": m[3],
+                                   "mean_similarity": m[4],
+                                   "samples": [{"match": s(p[0]), "similarity": p[1], "invalid": s(p[2]),
+                                                "torch": s(p[3]), "impl": s(p[4]), "count": p[5]} for p in m[5]]}
         out.append(rec)
     return out
 
@@ -489,6 +574,7 @@ def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None,
                      reverse=True)[:SLOWEST]
     total_time = sum(duration(r) for r in records)
     divergences = _declarations(records, "divergence", anchor_of)
+    messages = _messages(matrix_records, anchor_of)
     gaps = _declarations(records, "gap", anchor_of)
     counts = rs.counts()
     return {
@@ -519,6 +605,8 @@ def build(rs: RunSet, previous: RunSet | None = None, title: str | None = None,
         "failures": failures,
         "divergences": divergences,
         "gaps": gaps,
+        "messages": messages,
+        "messages_total": {k: sum(m[k] for m in messages) for k in ("compared", "exact", "normalised", "different")},
         "stale_declarations": sum(1 for e in divergences + gaps if e["n_stale"]),
         "skips": [{"reason": k, "count": n, "ops": skip_ops[k]} for k, n in skips.most_common()],
         "changes": _changes(rs, cells, previous) if previous is not None else None,

@@ -17,7 +17,7 @@
   var boxes = $$(".statusfilter input");
   var rows = $$("table.matrix tr.oprow");
   var bodies = $$("table.matrix tbody");
-  var others = $$("details.failure, table.decl tr[data-op], article.erratum");
+  var others = $$("details.failure, table.decl tr[data-op], table.msgs tr[data-op], article.erratum");
 
   // ---- filtering -------------------------------------------------------------------------
   function matches(el, q, g, sd, sel, allStatuses) {
@@ -107,7 +107,32 @@
     if (typeof r[4] === "number") head.appendChild(el("span", "muted", r[4].toFixed(3) + " s"));
     return head;
   }
-  // D.bodies[i] = [expected, actual, message, inputs [[k, v]], other [[k, v]], repro, spec]
+  // body[7]: the errors check's message tally, or -1:
+  // [compared, exact, normalised, different, mean similarity, [[match, similarity, invalid, torch, impl, count]...]]
+  function messages(m, into) {
+    if (!m || m === -1) return;
+    var same = m[1] + " of " + m[0] + " error cases had torch's message exactly" +
+      (m[2] ? ", " + m[2] + " more the same after normalising numbers/whitespace" : "") +
+      "; " + m[3] + " different" + (m[4] !== null ? " (mean similarity " + Number(m[4]).toFixed(2) + ")" : "") +
+      ". Only the exception class is checked.";
+    into.appendChild(el("h4", null, "error messages"));
+    into.appendChild(el("p", "small", same));
+    if (!m[5].length) return;
+    var t = el("table", "msgcmp"), head = el("tr");
+    ["bad argument", "match", "torch", "library"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    t.appendChild(head);
+    m[5].forEach(function (p) {
+      var tr = el("tr", p[0] === "exact" ? "msgsame" : "msgdiff");
+      tr.appendChild(el("td", null, s(p[2]) + (p[5] > 1 ? " (\u00d7" + p[5] + ")" : "")));
+      tr.appendChild(el("td", null, s(p[0]) + (p[0] !== "exact" && p[1] !== null ? " " + Number(p[1]).toFixed(2) : "")));
+      var a = el("td"), b = el("td");
+      a.appendChild(el("pre", null, s(p[3])));
+      b.appendChild(el("pre", null, s(p[4])));
+      tr.appendChild(a); tr.appendChild(b); t.appendChild(tr);
+    });
+    into.appendChild(t);
+  }
+  // D.bodies[i] = [expected, actual, message, inputs [[k, v]], other [[k, v]], repro, spec, messages]
   function recBody(r, oracle, into) {
     if (s(r[5])) into.appendChild(el("p", "reason", s(r[5])));
     var b = r[6] >= 0 ? D.bodies[r[6]] : null;
@@ -131,6 +156,7 @@
       });
       into.appendChild(t);
     }
+    messages(b[7], into);
     if (s(b[5])) into.appendChild(pre("repro", s(b[5]), true, "repro"));
     return into;
   }
