@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import Callable, Sequence
 
 
-def prod(xs: Sequence[int]) -> int:
-    n = 1
-    for x in xs:
-        n *= x
-    return n
+prod = math.prod  # (of sizes: ints)
 
 
 class _RowMajorStrides(dict):
@@ -54,6 +51,8 @@ def is_contiguous(shape: Sequence[int], strides: Sequence[int]) -> bool:
 
 
 def wrap_dim(dim: int, ndim: int) -> int:
+    if type(dim) is int and 0 <= dim < ndim:  # (the common case, answered first)
+        return dim
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     n = max(ndim, 1)  # 0-d tensors accept dim 0 and -1

@@ -29,8 +29,9 @@ def _construct(cls: type, storage: Storage, shape: tuple, stride: tuple, offset:
     t._stride = stride if type(stride) is tuple else tuple(stride)
     t._offset = offset
     t._dtype = dtype
-    if vc is not None:  # (else the class default: see Tensor)
-        t._vc = vc
+    # The version counter is made on first need (_counter): most results are never viewed, saved for
+    # backward or written in place, and an object per op is measurable on tiny tensors
+    t._vc = vc
     t._arr = None
     t._arr_of = None  # the storage's array when _arr was built (resize_ can replace it: then _arr is stale)
     t._requires_grad = False
@@ -79,6 +80,7 @@ def fresh_result(arr: Any, dtype: D.dtype, dev: device) -> Tensor:
     t._offset = 0
     t._dtype = dtype
     t._arr = t._arr_of = arr
+    t._vc = None
     t._requires_grad = False
     t._grad_fn = None
     t._base = None
@@ -89,12 +91,10 @@ class Tensor:
     # What every tensor sets (geometry, the array cache, what each op reads for autograd); _st is None
     # until the storage object is needed (see _storage).
     __slots__ = ("_st", "_device", "_shape", "_stride", "_offset", "_dtype", "_arr", "_arr_of",
-                 "_requires_grad", "_grad_fn", "_base", "__weakref__", "__dict__")
+                 "_requires_grad", "_grad_fn", "_base", "_vc", "__weakref__", "__dict__")
     # What only some tensors set (graph outputs, leaves with a gradient, views with history) lives in the
     # instance dict; these class attributes are its defaults, so a plain op result sets none of them
     # (torch likewise keeps such metadata in an AutogradMeta that plain tensors do not have).
-    _vc = None  # the version counter, made on first need (_counter): most results are never viewed,
-    # saved for backward or written in place, and an object per op is measurable on tiny tensors
     _output_nr = 0
     _grad = None
     _retains_grad = False

@@ -30,12 +30,17 @@ def _check_item(i: Any) -> None:
                      f"indices (got {type(i).__name__})")
 
 
+def _slice_int(v: Any) -> Any:
+    return int(v.item()) if isinstance(v, Tensor) else v
+
+
 def _slice_ints(s: slice) -> tuple:
-    def conv(v: Any) -> Any:
-        if isinstance(v, Tensor):
-            return int(v.item())
-        return v
-    return conv(s.start), conv(s.stop), 1 if s.step is None else conv(s.step)
+    start, stop, step = s.start, s.stop, s.step
+    if step is None:
+        step = 1
+    if type(start) is Tensor or type(stop) is Tensor or type(step) is Tensor:  # (plain ints: as they are)
+        return _slice_int(start), _slice_int(stop), _slice_int(step)
+    return start, stop, step
 
 
 def basic_index(x: Tensor, idx: Any, real: Any = None) -> Tensor:
@@ -43,6 +48,8 @@ def basic_index(x: Tensor, idx: Any, real: Any = None) -> Tensor:
 
     An int out of range names, as torch's applySelect does, its item's position in the index tuple (its
     `real_dim`: x[..., 9] of a (2, 3, 4) tensor is "dimension 1"), or real[n] for the n-th item."""
+    if type(idx) is int and x._shape and -x._shape[0] <= idx < x._shape[0]:  # x[i], the commonest index
+        return V.select(x, 0, idx)
     if isinstance(idx, slice):  # a lone slice is always recorded, even ':' (SliceBackward0)
         start, stop, step = _slice_ints(idx)
         if step <= 0:  # torch checks the step first, then the 0-d tensor

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 from .. import _geometry as geo, dtypes as D
-from ..tensor import Tensor
+from ..tensor import Tensor, wrap_array
 from . import _machinery as M
 from . import _args as A
 
@@ -41,23 +42,32 @@ def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any)
         M.FP_POLICY.reset(token)
     if out is not None:
         return M.write_out(out, arr, a._dtype, name, [a, b])
-    return M.record(M.wrap(arr, a._dtype, a), node, [a, b], backward, [a, b])
+    y = wrap_array(arr, a._dtype, a._device)
+    if a._requires_grad or b._requires_grad:  # (M.record's own first test, without the call)
+        M.record(y, node, [a, b], backward, [a, b])
+    return y
+
+
+_matprod = operator.matmul
+
+
+def _mm_backward(g: Any, a: Tensor, b: Tensor) -> tuple:
+    return g[0].mm(b.t()), a.t().mm(g[0])
 
 
 @M.export()
 def mm(input: Tensor, mat2: Tensor, *, out: Any = None) -> Tensor:
     M.check_tensor(input, "mm")
     M.check_tensor(mat2, "mm", "mat2")
-    if input.dim() != 2:
+    if len(input._shape) != 2:
         raise RuntimeError("self must be a matrix")
-    if mat2.dim() != 2:
+    if len(mat2._shape) != 2:
         raise RuntimeError("mat2 must be a matrix")
     if input._shape[1] != mat2._shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input._shape[0]}x{input._shape[1]} and "
                            f"{mat2._shape[0]}x{mat2._shape[1]})")
     _same_dtype(input, mat2)
-    return _product("mm", "MmBackward0", input, mat2, lambda a, b: a @ b,
-                    lambda g, a, b: (g[0].mm(b.t()), a.t().mm(g[0])), out)
+    return _product("mm", "MmBackward0", input, mat2, _matprod, _mm_backward, out)
 
 
 @M.export()
@@ -105,7 +115,7 @@ def mv(input: Tensor, vec: Tensor, *, out: Any = None) -> Tensor:
 def matmul(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
     M.check_tensor(input, "matmul")
     M.check_tensor(other, "matmul", "other")
-    da, db = input.dim(), other.dim()
+    da, db = len(input._shape), len(other._shape)
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
     if out is not None:

@@ -17,9 +17,11 @@ from . import _args as A
 
 def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
               backward: Callable | None = None) -> Tensor:
-    v = _construct(Tensor, src._storage, tuple(shape), tuple(stride), offset, src._dtype, src._counter())
-    v._base = src._base if src._base is not None else src
-    v._bgf = v._base._grad_fn
+    vc = src._vc
+    v = _construct(Tensor, src._storage, shape, stride, offset, src._dtype, vc if vc is not None else src._counter())
+    base = v._base = src._base if src._base is not None else src
+    if base._grad_fn is not None:  # (else the class default, None: no instance dict for a plain view)
+        v._bgf = base._grad_fn
     if node is not None and src._requires_grad:  # (record's own first test, without the call on every view)
         M.record(v, node, [src], backward)
     return v
@@ -267,34 +269,33 @@ def _embed(g: Tensor, in_shape: tuple, region: Callable[[Tensor], Tensor]) -> Te
 
 @M.export()
 def select(input: Tensor, dim: int, index: int) -> Tensor:
-    A.check_int(index, "select", "index")
-    n = input.dim()
+    if type(index) is not int:
+        A.check_int(index, "select", "index")
+    in_shape = input._shape
+    n = len(in_shape)
     if n == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = geo.wrap_dim(dim, n)
-    size = input._shape[d]
+    size = in_shape[d]
     if not -size <= index < size:
         raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
     i = index % size
-    in_shape = input._shape
-    return make_view(input, input._shape[:d] + input._shape[d + 1:], input._stride[:d] + input._stride[d + 1:],
-                     input._offset + i * input._stride[d], "SelectBackward0",
-                     lambda g, *s: (_embed(g[0], in_shape, lambda z: select(z, d, i)),))
+    st = input._stride
+    return make_view(input, in_shape[:d] + in_shape[d + 1:], st[:d] + st[d + 1:], input._offset + i * st[d],
+                     "SelectBackward0", lambda g, *s: (_embed(g[0], in_shape, lambda z: select(z, d, i)),))
 
 
 def slice_dim(input: Tensor, dim: int, start: int, stop: int, step: int) -> Tensor:
     """input[..., start:stop:step, ...] along dim, with Python's clamping (start/stop already ints)."""
     if step <= 0:
         raise ValueError("step must be greater than zero")
-    size = input._shape[dim]
-    start, stop, _ = slice(start, stop, step).indices(size)
-    length = max(0, (stop - start + step - 1) // step)
-    shape = list(input._shape)
-    stride = list(input._stride)
-    shape[dim] = length
-    stride[dim] *= step
     in_shape = input._shape
-    return make_view(input, shape, stride, input._offset + start * input._stride[dim], "SliceBackward0",
+    in_stride = input._stride
+    start, stop, _ = slice(start, stop, step).indices(in_shape[dim])
+    length = max(0, (stop - start + step - 1) // step)
+    shape = in_shape[:dim] + (length,) + in_shape[dim + 1:]
+    stride = in_stride[:dim] + (in_stride[dim] * step,) + in_stride[dim + 1:]
+    return make_view(input, shape, stride, input._offset + start * in_stride[dim], "SliceBackward0",
                      lambda g, *s: (_embed(g[0], in_shape, lambda z: slice_dim(z, dim, start, stop, step)),))
 
 
