@@ -94,23 +94,25 @@ def _unary_dtype(op: Unary, x: Tensor) -> D.dtype:
 
 
 def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = False) -> Tensor:
-    M.check_tensor(x, op.name)
-    if op.no_bool and x._dtype is D.bool_:
+    if not isinstance(x, Tensor):
+        M.check_tensor(x, op.name)
+    dt = x._dtype
+    if op.no_bool and dt is D.bool_:
         if inplace:  # TensorIterator refuses an overlapping target before the kernel rejects the dtype
             M.check_writable(x)
         raise op.no_bool_exc(op.no_bool)
-    rdt = _unary_dtype(op, x)
+    rdt = dt if dt.is_floating_point else _unary_dtype(op, x)
     if out is not None and op.dtype_rule == "same" and isinstance(out, Tensor) and out._dtype is not rdt:
         # dtype-preserving unary kernels refuse to cast into out (TensorIterator's check_dtype)
         raise RuntimeError(f"Found dtype {D.type_name(out._dtype)} but expected {D.type_name(rdt)}")
     if inplace:
         M.check_inplace_target(x, rdt, x._shape, ())
-    token = M.FP_POLICY.set(M.FP_IGNORE)  # (M.errstate() without a context object: every op runs this)
+    token = _fp_set(_FP_IGNORE)  # (M.errstate() without a context object: every op runs this)
     try:
-        xa = M.operand_array(x, rdt, None) if x._dtype is not rdt else x._array  # (a cast may overflow)
-        arr = op.fn(module_of(xa), xa)
+        xa = M.operand_array(x, rdt, None) if dt is not rdt else x._array  # (a cast may overflow)
+        arr = op.fn(np if type(xa) is np.ndarray else module_of(xa), xa)
     finally:
-        M.FP_POLICY.reset(token)
+        _fp_reset(token)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [x], operands=(x,), common=rdt)
     grad = op.grad
