@@ -297,7 +297,9 @@ def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] 
         for o in operands:  # the common case, inline (every element-wise op passes here): all row-major
             if isinstance(o, Tensor):
                 st = o._stride
-                if st is not (cs := _row_major(o._shape)) and st != cs:
+                # (an operand expanded from one element, all strides 0, orders no dims: a gradient
+                # broadcast back over a sum's input)
+                if st is not (cs := _row_major(o._shape)) and st != cs and any(st):
                     break
             elif type(o) is tuple:
                 break
@@ -313,9 +315,9 @@ def wrap(arr: Any, dtype: D.dtype, like: Tensor | None, operands: Sequence[Any] 
 
 def result_strides(shape: tuple, operands: Sequence[Any], common: D.dtype | None = None) -> tuple | None:
     """The strides torch gives an element-wise op's result over `operands` (see wrap); None: row-major."""
-    for o in operands:  # the fast path: every tensor operand row-major gives a row-major result
+    for o in operands:  # the fast path: every tensor operand row-major (or all-0 strides) gives row-major
         if isinstance(o, Tensor):
-            if o._stride != geo.contiguous_strides(o._shape):
+            if o._stride != geo.contiguous_strides(o._shape) and any(o._stride):
                 break
         elif type(o) is tuple and tuple(o[1]) != geo.contiguous_strides(o[0]):
             break
