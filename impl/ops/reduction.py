@@ -51,7 +51,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         elif len(dims) == ndim and not keepdim:
             # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper; a full
             # reduction written into a 0-d array stays an array (not a NumPy scalar to convert back)
-            arr = np.add.reduce(a, dims, acc, np.empty((), acc))
+            arr = np.add.reduce(a, None, acc, np.empty((), acc))  # (axis None: cheaper than all dims)
         else:
             arr = np.add.reduce(a, dims, acc, None, keepdim)
         if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)

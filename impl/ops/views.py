@@ -47,16 +47,17 @@ def view(self: Tensor, *shape: Any) -> Tensor:
     if not shape:
         raise TypeError("view() received an invalid combination of arguments - got (), but expected one of:\n"
                         " * (torch.dtype dtype)\n * (tuple of ints size)\n")
-    shape = geo.infer_size(_sizes(shape), self.numel())
-    contiguous = self._stride == geo.contiguous_strides(self._shape)
+    in_shape = self._shape
+    shape = geo.infer_size(_sizes(shape), geo.prod(in_shape))
+    st = self._stride
+    contiguous = st is (rm := geo.ROW_MAJOR[in_shape]) or st == rm
     if contiguous:
-        stride = geo.contiguous_strides(shape)  # what view_strides computes for a contiguous input
+        stride = geo.ROW_MAJOR[shape]  # what view_strides computes for a contiguous input
     else:
         stride = geo.view_strides(self._shape, self._stride, shape)
     if stride is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
-    in_shape = self._shape
     v = make_view(self, shape, stride, self._offset, "ViewBackward0", lambda g, *s: (g[0].reshape(in_shape),))
     src = self._arr
     if contiguous and src is not None and src.size and self._arr_of is self._storage.array:
