@@ -1097,45 +1097,44 @@ def draw_order(op: OpSpec) -> list[ArgSpec]:
 def example(op: OpSpec, dtype: str | None, prof: Profile, mode: Mode = Mode(),
             extra: dict[str, st.SearchStrategy] | None = None) -> st.SearchStrategy[Example]:
     """Strategy for one call of `op` in dtype bucket `dtype`, plus any check-specific extra draws."""
-    extra = extra or {}
+    # (one composite defined at import: decorating a fresh closure per record made Hypothesis parse
+    # its source each time, ~5 ms per strategy)
+    return _example(op, dtype, prof, mode, tuple((extra or {}).items()), tuple(draw_order(op)))
 
-    order = draw_order(op)
-    base_mode = mode
 
-    @st.composite
-    def _draw(draw) -> Example:
-        ex = Example(op, dtype, {})
-        for i, spec in enumerate(order):
-            mode = base_mode if base_mode.typical is None else (  # typical: each argument its own values
-                replace(base_mode, typical=(base_mode.typical + 1_000_003 * (i + 1)) & 0xFFFFFFFF))
-            invalid = mode.invalid == spec.name
-            if spec.requires and ex.values.get(spec.requires, OMIT) is OMIT:
-                ex.values[spec.name] = OMIT
-                continue
-            if spec.optional and not invalid and draw(st.booleans()):
-                ex.values[spec.name] = OMIT
-                continue
-            if invalid and mode.invalid_how != "value":
-                value, jax_value = _invalid_how(draw, spec, ex, prof, mode)
-            elif spec.kind == "tensor":
-                value, jax_value = (_invalid_tensor(draw, spec, ex, prof, mode) if invalid
-                                    else _tensor(draw, spec, ex, prof, mode))
-            else:
-                value, jax_value = _KINDS[spec.kind](draw, spec, ex, prof, mode, invalid)
-            ex.values[spec.name] = value
-            if jax_value is not None or (spec.kind in ("dim", "dims") and value is not None):
-                ex.jax_values[spec.name] = jax_value
-            if spec.splat and isinstance(value, tuple):
-                ex.splat[spec.name] = bool(value) and (spec.splat is True or draw(st.booleans()))
-        mode = base_mode
-        if mode.invalid:
-            ex.extra["invalid"] = mode.invalid
-            if mode.invalid_how != "value":
-                ex.extra["invalid_how"] = mode.invalid_how
-            if mode.invalid_call != "op":
-                ex.extra["invalid_call"] = mode.invalid_call
-        for key, strat in extra.items():
-            ex.extra[key] = draw(strat)
-        return ex
-
-    return _draw()
+@st.composite
+def _example(draw, op: OpSpec, dtype: str | None, prof: Profile, base_mode: Mode,
+             extra: tuple[tuple[str, st.SearchStrategy], ...], order: tuple[ArgSpec, ...]) -> Example:
+    ex = Example(op, dtype, {})
+    for i, spec in enumerate(order):
+        mode = base_mode if base_mode.typical is None else (  # typical: each argument its own values
+            replace(base_mode, typical=(base_mode.typical + 1_000_003 * (i + 1)) & 0xFFFFFFFF))
+        invalid = mode.invalid == spec.name
+        if spec.requires and ex.values.get(spec.requires, OMIT) is OMIT:
+            ex.values[spec.name] = OMIT
+            continue
+        if spec.optional and not invalid and draw(st.booleans()):
+            ex.values[spec.name] = OMIT
+            continue
+        if invalid and mode.invalid_how != "value":
+            value, jax_value = _invalid_how(draw, spec, ex, prof, mode)
+        elif spec.kind == "tensor":
+            value, jax_value = (_invalid_tensor(draw, spec, ex, prof, mode) if invalid
+                                else _tensor(draw, spec, ex, prof, mode))
+        else:
+            value, jax_value = _KINDS[spec.kind](draw, spec, ex, prof, mode, invalid)
+        ex.values[spec.name] = value
+        if jax_value is not None or (spec.kind in ("dim", "dims") and value is not None):
+            ex.jax_values[spec.name] = jax_value
+        if spec.splat and isinstance(value, tuple):
+            ex.splat[spec.name] = bool(value) and (spec.splat is True or draw(st.booleans()))
+    mode = base_mode
+    if mode.invalid:
+        ex.extra["invalid"] = mode.invalid
+        if mode.invalid_how != "value":
+            ex.extra["invalid_how"] = mode.invalid_how
+        if mode.invalid_call != "op":
+            ex.extra["invalid_call"] = mode.invalid_call
+    for key, strat in extra:
+        ex.extra[key] = draw(strat)
+    return ex
