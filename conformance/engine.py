@@ -216,8 +216,9 @@ def degenerate(ex: Example) -> str | None:
 
 def _typical(env: Env, ctx: Ctx, op: OpSpec, check: Check, oracle: str, dtype: str | None, rseed: int,
              raise_on_divergence: bool) -> tuple[_Search | None, dict[str, Any]]:
-    """Run the record's typical example (shrunk by Hypothesis if it fails).  Never fails the record by
-    itself: when no typical example can be built or run, the note says why and the search goes on."""
+    """Run the record's typical example.  A failure on it (shrunk by Hypothesis) or a hang is the
+    record's result (the search is then not run); when no typical example can be built (degenerate,
+    unsatisfiable) or the harness crashes on it, the note says why and the search goes on alone."""
     try:
         strategy = typical_strategy(env, op, check, oracle, dtype, rseed)
     except Exception as e:  # noqa: BLE001
@@ -225,6 +226,8 @@ def _typical(env: Env, ctx: Ctx, op: OpSpec, check: Check, oracle: str, dtype: s
     t = _search(env, ctx, check, strategy, 1, rseed, raise_on_divergence, precheck=degenerate)
     if t.failure:
         return t, {"built": True, "failed": True}
+    if t.crash and t.crash.startswith("timed out"):  # the library hung on it: an error like any other
+        return t, {"built": True, "timed_out": True}
     if t.examples and not (t.crash or t.unsatisfiable):
         ex = t.last
         return t, {"built": True, "example": {k: list(v.shape) for k, v in ex.tensor_args().items()}}
@@ -281,7 +284,7 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
 
     # The typical example first (a non-degenerate input Hypothesis' few draws may miss), then the search.
     t, rec["typical"] = _typical(env, ctx, op, check, oracle, dtype, rseed, raise_on_divergence=div is None)
-    if t is not None and t.failure:
+    if t is not None and (t.failure or t.crash):
         s = t
         rec["examples"] = t.examples
     else:

@@ -136,3 +136,17 @@ def test_every_spec_builds_a_typical_example_or_says_why(cat: catalog.Catalog) -
                 not_built.append((op.name, oracle, why))
     print(f"typical examples: {built} of {total}; not built: {not_built}")
     assert total > 100 and built / total > 0.8, (built, total, not_built)
+
+
+def test_a_hang_on_the_typical_example_is_an_error(cat: catalog.Catalog) -> None:
+    import time
+
+    def slow_on_big(x, *args, **kw):
+        if x.numel() >= 4:
+            time.sleep(3)  # planted: hangs on ordinary inputs
+        return torch.nonzero(x, *args, **kw)
+
+    mod = planted("planted_nonzero_slow", nonzero=slow_on_big)
+    rec = _run(cat, mod, prof=dataclasses.replace(CI, record_timeout_s=1))
+    assert rec["status"] == "error" and rec["reason"].startswith("timed out"), rec
+    assert rec["typical"] == {"built": True, "timed_out": True}
