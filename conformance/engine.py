@@ -214,6 +214,11 @@ def degenerate(ex: Example) -> str | None:
     return None
 
 
+def _size(ex: Example) -> int:
+    """Elements in an example's tensors: which of two failing examples is the smaller repro."""
+    return sum(t.array.size for t in ex.tensor_args().values())
+
+
 def _typical(env: Env, ctx: Ctx, op: OpSpec, check: Check, oracle: str, dtype: str | None, rseed: int,
              raise_on_divergence: bool) -> tuple[_Search | None, dict[str, Any]]:
     """Run the record's typical example.  A failure on it (shrunk by Hypothesis) or a hang is the
@@ -284,9 +289,16 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
 
     # The typical example first (a non-degenerate input Hypothesis' few draws may miss), then the search.
     t, rec["typical"] = _typical(env, ctx, op, check, oracle, dtype, rseed, raise_on_divergence=div is None)
+    found_by = None
     if t is not None and (t.failure or t.crash):
-        s = t
+        s, found_by = t, "typical example"
         rec["examples"] = t.examples
+        if t.failure:  # the search may reach a smaller failing example now that it has a bigger budget
+            s3 = _search(env, ctx, check, strategy, env.profile.stale_examples, rseed, raise_on_divergence=div is None)
+            rec["examples"] += s3.examples
+            if (s3.failure and s3.failure.message == t.failure.message and s3.last is not None
+                    and _size(s3.last) < _size(t.last)):
+                s, found_by = s3, "typical example; the search then reached a smaller one"
     else:
         s = _search(env, ctx, check, strategy, budget, rseed, raise_on_divergence=div is None)
         rec["examples"] = s.examples + (t.examples if t is not None else 0)
@@ -302,8 +314,8 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
     if s.failure:
         f, ex = s.failure, s.last
         detail = {"message": f.message, **f.detail, "example": describe(ex)}
-        if s is t:
-            detail["found_by"] = "typical example"
+        if found_by:
+            detail["found_by"] = found_by
         if f.undeclared_divergence:
             detail["hint"] = "torch and JAX disagree here; declare a divergence in the spec if this is expected"
         if gap:
