@@ -5,6 +5,10 @@ Status logic (one place):
   no failure     -> "pass"; but a declared gap/divergence must still reproduce: we search again with
                     a larger budget and report "gap"/"divergence" (with the shrunk example) or "stale".
   harness crash  -> "error"; not applicable -> "skip" with a reason.
+
+Before the search, each record runs its typical example (see _typical): one non-degenerate input
+drawn in strategies.Mode.typical.  A failure or hang there is the record's result, as if the search had
+found it; the record's "typical" field says whether one was built (and why not).
 """
 from __future__ import annotations
 
