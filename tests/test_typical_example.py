@@ -64,7 +64,7 @@ def test_a_bug_only_typical_inputs_show_fails_at_ci_with_a_repro(cat: catalog.Ca
     assert rec32["status"] == "pass" and rec32["typical"]["built"], rec32
 
 
-def test_the_repro_is_the_typical_example_when_the_search_finds_nothing_smaller(cat, monkeypatch) -> None:
+def test_the_repro_is_the_typical_example_when_the_search_finds_nothing_smaller(cat: catalog.Catalog) -> None:
     mod = planted("planted_nonzero_f16_typical_repro", nonzero=_nonzero_empty_on_float16)
     rec = _run(cat, mod, prof=dataclasses.replace(CI, stale_examples=1))
     assert rec["status"] == "fail" and rec["detail"]["found_by"] == "typical example", rec["detail"]
