@@ -5,10 +5,15 @@ Status logic (one place):
   no failure     -> "pass"; but a declared gap/divergence must still reproduce: we search again with
                     a larger budget and report "gap"/"divergence" (with the shrunk example) or "stale".
   harness crash  -> "error"; not applicable -> "skip" with a reason.
+
+Before the search, each record runs its typical example (see _typical): one non-degenerate input
+drawn in strategies.Mode.typical.  A failure or hang there is the record's result, as if the search had
+found it; the record's "typical" field says whether one was built (and why not).
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import signal
 import threading
@@ -77,6 +82,7 @@ class _Search:
     diverged: tuple[Example, Diverged] | None = None
     unsatisfiable: str | None = None
     crash: str | None = None
+    not_run: str | None = None  # typical search: why the drawn example was not run (degenerate)
 
 
 def _record_seed(env: Env, op: str, check: str, oracle: str, dtype: str | None) -> int:
@@ -106,10 +112,16 @@ def _time_limit(seconds: int) -> Iterator[None]:
 
 
 def _search(env: Env, ctx: Ctx, check: Check, strategy: st.SearchStrategy, max_examples: int,
-            record_seed: int, raise_on_divergence: bool) -> _Search:
+            record_seed: int, raise_on_divergence: bool,
+            precheck: Callable[[Example], str | None] | None = None) -> _Search:
     s = _Search()
 
     def body(ex: Example) -> None:
+        if precheck is not None:
+            why = precheck(ex)
+            if why is not None:
+                s.not_run = why
+                return
         s.examples += 1
         s.last = ex
         try:
@@ -182,6 +194,57 @@ def strategy_for(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | N
     return parts[0] if len(parts) == 1 else st.one_of(parts)
 
 
+def typical_strategy(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | None,
+                     salt: int) -> st.SearchStrategy:
+    """The record's strategy in typical mode (strategies.Mode.typical): its simplest draw, which
+    Hypothesis tries first, is the record's typical example; a failure on it shrinks within the mode."""
+    parts = [strategies.example(op, dtype, env.profile, dataclasses.replace(mode, typical=salt), check.extra(op))
+             for mode in modes_for(op, check, oracle, dtype)]
+    return parts[0] if len(parts) == 1 else st.one_of(parts)
+
+
+def degenerate(ex: Example) -> str | None:
+    """Why `ex` is no typical example (None: it is one): an input tensor that is empty, has fewer than
+    2 elements, or (non-bool) all-equal values; the argument drawn invalid for the errors check aside."""
+    invalid = ex.extra.get("invalid")
+    for name, t in ex.tensor_args().items():
+        if invalid is not None and name.split("[")[0] == invalid:
+            continue
+        if t.array.size < 2:
+            return f"{name} has shape {tuple(t.shape)}"
+        flat = t.array.reshape(-1)
+        if t.dtype != "bool" and np.all((flat == flat[0]) | (np.isnan(flat) & np.isnan(flat[0]))):
+            return f"{name} is constant ({flat[0]!r})"
+    return None
+
+
+def _size(ex: Example) -> int:
+    """Elements in an example's tensors: which of two failing examples is the smaller repro."""
+    return sum(t.array.size for t in ex.tensor_args().values())
+
+
+def _typical(env: Env, ctx: Ctx, op: OpSpec, check: Check, oracle: str, dtype: str | None, rseed: int,
+             raise_on_divergence: bool) -> tuple[_Search | None, dict[str, Any]]:
+    """Run the record's typical example.  A failure on it (shrunk by Hypothesis) or a hang is the
+    record's result (the search is then not run); when no typical example can be built (degenerate,
+    unsatisfiable) or the harness crashes on it, the note says why and the search goes on alone."""
+    try:
+        strategy = typical_strategy(env, op, check, oracle, dtype, rseed)
+    except Exception as e:  # noqa: BLE001
+        return None, {"built": False, "reason": f"no typical strategy: {type(e).__name__}: {e}"}
+    t = _search(env, ctx, check, strategy, 1, rseed, raise_on_divergence, precheck=degenerate)
+    if t.failure:
+        return t, {"built": True, "failed": True}
+    if t.crash and t.crash.startswith("timed out"):  # the library hung on it: an error like any other
+        return t, {"built": True, "timed_out": True}
+    if t.examples and not (t.crash or t.unsatisfiable):
+        ex = t.last
+        return t, {"built": True, "example": {k: list(v.shape) for k, v in ex.tensor_args().items()}}
+    why = (t.not_run and f"degenerate: {t.not_run}") or (t.unsatisfiable and "unsatisfiable") or (
+        t.crash and "could not run: " + t.crash.strip().splitlines()[-1][:300]) or "not drawn"
+    return None, {"built": False, "reason": why}
+
+
 def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | None) -> dict[str, Any]:
     t0 = time.perf_counter()
     rec: dict[str, Any] = {
@@ -233,8 +296,23 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         except Exception as e:  # noqa: BLE001 - a repro must never hide the result
             return f"# could not build a repro: {type(e).__name__}: {e}\n"
 
-    s = _search(env, ctx, check, strategy, budget, rseed, raise_on_divergence=div is None)
-    rec["examples"] = s.examples
+    # The typical example first (a non-degenerate input Hypothesis' few draws may miss), then the search.
+    t, rec["typical"] = _typical(env, ctx, op, check, oracle, dtype, rseed, raise_on_divergence=div is None)
+    found_by = None
+    if t is not None and (t.failure or t.crash):
+        s, found_by = t, "typical example"
+        rec["examples"] = t.examples
+        if t.failure:  # the search may reach a smaller failing example now that it has a bigger budget
+            s3 = _search(env, ctx, check, strategy, env.profile.stale_examples, rseed, raise_on_divergence=div is None)
+            rec["examples"] += s3.examples
+            if (s3.failure and s3.failure.message == t.failure.message and s3.last is not None
+                    and _size(s3.last) < _size(t.last)):
+                s, found_by = s3, "typical example; the search then reached a smaller one"
+    else:
+        s = _search(env, ctx, check, strategy, budget, rseed, raise_on_divergence=div is None)
+        rec["examples"] = s.examples + (t.examples if t is not None else 0)
+        if t is not None and s.diverged is None:
+            s.diverged = t.diverged
     if s.crash:
         reason = s.crash if s.crash.startswith("timed out") else (
             "harness crashed: " + s.crash.strip().splitlines()[-1][:300])
@@ -245,6 +323,8 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
     if s.failure:
         f, ex = s.failure, s.last
         detail = {"message": f.message, **f.detail, "example": describe(ex)}
+        if found_by:
+            detail["found_by"] = found_by
         if f.undeclared_divergence:
             detail["hint"] = "torch and JAX disagree here; declare a divergence in the spec if this is expected"
         if gap:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -103,6 +103,11 @@ class Mode:
     shape_pool: bool = False     # draw free shapes from the profile's pool (JAX compile cost)
     distinct: bool = False       # float tensors without repeated values (no ties for argmax-like ops)
     jax: bool = False            # drawn for the JAX oracle (see _tensor's dtype="promote")
+    # The record's "typical example" (engine.typical_strategy): when set (to a salt derived from the
+    # record's seed), shapes get every side >= 2 and two dims where the spec allows it, tensor values
+    # come spread over the domain from a seeded generator (see typical_array), scalars are nonzero and
+    # index tensors non-empty.  Hypothesis' simplest draw of such a strategy is the typical example.
+    typical: int | None = None
 
 
 FLOAT_BOUNDS = {"moderate": (-100.0, 100.0), "small": (-10.0, 10.0), "unit": (-1.0, 1.0),
@@ -120,6 +125,9 @@ def _array_shapes(min_dims: int, max_dims: int, min_side: int, max_side: int) ->
 @lru_cache(maxsize=4096)
 def _arrays(dtype: str, shape: tuple[int, ...], domain: str, mode: "Mode") -> st.SearchStrategy:
     # cached: building and validating a fresh arrays() strategy per draw was a third of the run time
+    if mode.typical is not None:  # a generator seed (simplest: 0) instead of element draws
+        salt = mode.typical
+        return st.integers(0, 2 ** 16).map(lambda k: typical_array(dtype, shape, domain, mode, salt + k))
     unique = mode.distinct and dt.is_float(dtype)
     return hnp.arrays(dt.to_numpy(dtype), shape, elements=elements(dtype, domain, mode), unique=unique)
 
@@ -154,8 +162,81 @@ def elements(dtype: str, domain: str, mode: Mode) -> st.SearchStrategy:
     return s.filter(lambda v: v != 0) if domain == "nonzero" else s
 
 
+def _typical_bounds(dtype: str, domain: str, mode: Mode) -> tuple[float, float]:
+    """The finite range a typical value is taken from: the domain's, else +-100 (clipped to the dtype)."""
+    if dt.is_float(dtype):
+        lo, hi = FLOAT_BOUNDS.get(domain, (-100.0, 100.0))
+        lo, hi = (-100.0 if lo is None else lo), (100.0 if hi is None else hi)
+    else:
+        lo, hi = INT_BOUNDS.get(domain, (-100, 100))
+        lo, hi = (-100 if lo is None else lo), (100 if hi is None else hi)
+        info = np.iinfo(dt.to_numpy(dtype))
+        lo, hi = max(lo, int(info.min)), min(hi, int(info.max))
+    return lo, hi
+
+
+def typical_array(dtype: str, shape: tuple[int, ...], domain: str, mode: Mode, seed: int) -> np.ndarray:
+    """A deterministic, non-degenerate array of the domain: values spread over its finite range (+-100
+    for unbounded domains), not all equal, with a zero and a negative value where the domain has them
+    (bool: both values).  `mode.distinct`: float values well separated (no ties)."""
+    npd = dt.to_numpy(dtype)
+    n = math.prod(shape)
+    rng = np.random.default_rng(seed & 0xFFFFFFFF)
+    if n == 0:
+        return np.zeros(shape, dtype=npd)
+    if dtype == "bool":
+        flat = rng.random(n) < 0.5
+        if n >= 2:
+            flat[0], flat[1] = True, False
+        rng.shuffle(flat)
+        return flat.reshape(shape)
+    lo, hi = _typical_bounds(dtype, domain, mode)
+    exclude_zero = domain in ("positive", "nonzero")
+    if dt.is_float(dtype):
+        if mode.distinct or n <= 3:
+            flat = np.linspace(lo, hi, n + 2)[1:-1] if n >= 2 else np.array([(lo + hi) / 2 or hi / 2])
+        else:
+            flat = rng.uniform(lo, hi, n)
+        flat = np.round(flat, 2 if hi - lo > 4 else 3)
+        if n >= 3 and not mode.distinct:
+            if lo <= 0 <= hi and not exclude_zero:
+                flat[0] = 0.0
+            if lo < 0:
+                flat[1] = -abs(flat[1]) or lo / 2
+        flat = np.where(flat == 0, hi / 3, flat) if exclude_zero else flat
+        flat = np.clip(flat, lo if domain != "positive" else 1e-2, hi)
+    else:
+        flat = rng.integers(int(lo), int(hi) + 1, n, dtype=np.int64)
+        if n >= 2:
+            extras = [v for v in (0 if not exclude_zero else None, -1 if lo < 0 else None) if v is not None]
+            for i, v in enumerate(extras[: n - 1]):
+                flat[i] = v
+            if np.all(flat == flat[0]):
+                flat[-1] = hi if flat[0] != hi else lo
+        if exclude_zero:
+            flat = np.where(flat == 0, 1, flat)
+    flat = rng.permutation(flat)
+    return flat.astype(npd).reshape(shape)
+
+
+def _typical_scalar(category: str, domain: str, lo: float | None, hi: float | None) -> Any:
+    """A typical Python number: nonzero, inside the bounds (2.5 / 3 where they allow it)."""
+    if category == "bool":
+        return True
+    dlo, dhi = _typical_bounds("float32" if category == "float" else "int64", domain, Mode())
+    lo = dlo if lo is None else lo
+    hi = dhi if hi is None else hi
+    v = 2.5 if category == "float" else 3
+    v = min(max(v, lo), hi)
+    if v == 0 and domain not in ("positive", "nonzero"):
+        v = hi if hi != 0 else lo
+    return float(np.float32(v)) if category == "float" else int(v)
+
+
 def python_scalar(draw: Callable, category: str, domain: str, mode: Mode,
                   lo: float | None = None, hi: float | None = None) -> Any:
+    if mode.typical is not None:
+        return _typical_scalar(category, domain, lo, hi)
     if category == "bool":
         return draw(st.booleans())
     if category == "int":
@@ -171,8 +252,35 @@ def python_scalar(draw: Callable, category: str, domain: str, mode: Mode,
 
 # ----------------------------------------------------------------------------- shapes
 
+def _typical_side(spec: ArgSpec | None, prof: Profile) -> int:
+    """The smallest side of a typical shape: 2, unless the spec caps sides lower."""
+    top = spec.get("max_side", prof.max_side) if spec is not None else prof.max_side
+    lo = spec.get("min_side", 0) if spec is not None else 0
+    return max(lo, min(2, top))
+
+
+def _typical_shape(draw, lo: int, hi: int, spec: ArgSpec | None, prof: Profile) -> tuple[int, ...]:
+    """Two dims (or the spec's bounds) of side >= 2, not all equal when the sides allow it: (2, 3)."""
+    ndim = min(max(lo, 2), hi)
+    side = _typical_side(spec, prof)
+    top = max(spec.get("max_side", prof.max_side) if spec is not None else prof.max_side, side)
+    shape = [side + draw(st.integers(0, top - side)) for _ in range(ndim)]
+    if ndim >= 2 and len(set(shape)) == 1 and shape[-1] < top:
+        shape[-1] += 1
+    return tuple(shape)
+
+
 def _shape_any(draw, spec: ArgSpec, prof: Profile, mode: "Mode") -> tuple[int, ...]:
     lo, hi = spec.get("min_dims", 0), max(spec.get("max_dims", prof.max_dims), spec.get("min_dims", 0))
+    if mode.typical is not None:
+        if mode.shape_pool and prof.shape_pool:  # JAX: a pooled shape (compiled once) when one fits
+            side = _typical_side(spec, prof)
+            pool = [s for s in prof.shape_pool if max(lo, min(2, hi)) <= len(s) <= hi and s and min(s) >= side
+                    and max(s) <= spec.get("max_side", prof.max_side)]
+            pool.sort(key=lambda s: -len(s) if len(s) <= 2 else len(s))
+            if pool:
+                return draw(st.sampled_from(pool))
+        return _typical_shape(draw, lo, hi, spec, prof)
     if mode.shape_pool and prof.shape_pool:
         pool = [s for s in prof.shape_pool if lo <= len(s) <= hi and min(s, default=1) >= spec.get("min_side", 0)]
         if pool:
@@ -202,6 +310,7 @@ def _shape(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: "Mode") -> tup
         return _derived_shape(draw, rule, [_ref_shape(ex, r) for r in ref], spec, prof)
     ref_shape = _ref_shape(ex, ref) if ref else None
     side = spec.get("max_side", prof.max_side)
+    lo_side = _typical_side(spec, prof) if mode.typical is not None else spec.get("min_side", 0)
     if rule == "any":
         return _shape_any(draw, spec, prof, mode)
     if rule in ("same", "broadcast") and ref_shape is None:
@@ -209,23 +318,25 @@ def _shape(draw, spec: ArgSpec, ex: Example, prof: Profile, mode: "Mode") -> tup
     if rule == "same":
         return ref_shape
     if rule == "broadcast":
+        if mode.typical is not None:  # typical: the partner's own shape (no 0-d or size-1 sides)
+            return ref_shape
         if mode.shape_pool and prof.shape_pool:
             return draw(st.sampled_from([s for s in prof.shape_pool if _broadcastable(s, ref_shape)]))
         return broadcast_partner(draw, ref_shape, prof)
     if rule == "matrix":
-        rows = ref_shape[-1] if ref_shape is not None else draw(st.integers(spec.get("min_side", 0), side))
-        return (rows, draw(st.integers(spec.get("min_side", 0), side)))
+        rows = ref_shape[-1] if ref_shape is not None else draw(st.integers(lo_side, side))
+        return (rows, draw(st.integers(lo_side, side)))
     if rule == "vector":
-        return (ref_shape[-1],) if ref_shape is not None else (draw(st.integers(0, side)),)
+        return (ref_shape[-1],) if ref_shape is not None else (draw(st.integers(lo_side, side)),)
     if rule == "matmul":  # right operand of matmul given the left one
         k = ref_shape[-1]
-        if len(ref_shape) == 1 or draw(st.booleans()):
+        if mode.typical is None and (len(ref_shape) == 1 or draw(st.booleans())):
             if draw(st.booleans()):
                 return (k,)
         batch = broadcast_partner(draw, ref_shape[:-2], prof) if len(ref_shape) > 2 else ()
-        return tuple(batch[: max(0, prof.max_dims - 2)]) + (k, draw(st.integers(0, side)))
+        return tuple(batch[: max(0, prof.max_dims - 2)]) + (k, draw(st.integers(lo_side, max(lo_side, side))))
     if rule == "bmm":  # (b, m, p) given the left operand (b, n, m)
-        return (ref_shape[0], ref_shape[2], draw(st.integers(0, side)))
+        return (ref_shape[0], ref_shape[2], draw(st.integers(lo_side, max(lo_side, side))))
     raise AssertionError(rule)
 
 
@@ -294,7 +405,7 @@ def _tensor(draw, spec, ex, prof, mode):
         dtype = draw(st.sampled_from((bucket,) + tuple(d for d in ex.op.dtypes if d != bucket)))
     else:
         dtype = draw(st.sampled_from(dt.expand(rule)))
-    if spec.get("scalar") and draw(st.integers(0, 3)) == 0:
+    if spec.get("scalar") and mode.typical is None and draw(st.integers(0, 3)) == 0:
         return python_scalar(draw, dt.category(dtype), spec.get("domain", "moderate"), mode), None
     shape = _shape(draw, spec, ex, prof, mode)
     structure = spec.get("structure")
@@ -354,7 +465,7 @@ def _structured(draw, structure: str, dtype: str, shape: tuple[int, ...], mode: 
     spaced >= 0.5 apart in [1, ...] (gradients of the SVD need distinct singular values)."""
     npd = dt.to_numpy(dtype)
     if structure == "invertible":
-        raw = draw(_arrays("float64", shape, "unit", Mode()))
+        raw = draw(_arrays("float64", shape, "unit", Mode(typical=mode.typical)))
         n = shape[-1]
         return (raw + (n + 1) * np.eye(n)).astype(npd)
     m, n = shape[-2], shape[-1]
@@ -363,9 +474,9 @@ def _structured(draw, structure: str, dtype: str, shape: tuple[int, ...], mode: 
     a = np.zeros(shape)
     if k == 0:
         return a.astype(npd)
-    gaps = draw(_arrays("float64", batch + (k,), "unit", Mode()))
-    u0 = draw(_arrays("float64", batch + (m, k), "unit", Mode()))
-    v0 = draw(_arrays("float64", batch + (n, k), "unit", Mode()))
+    gaps = draw(_arrays("float64", batch + (k,), "unit", Mode(typical=mode.typical)))
+    u0 = draw(_arrays("float64", batch + (m, k), "unit", Mode(typical=mode.typical)))
+    v0 = draw(_arrays("float64", batch + (n, k), "unit", Mode(typical=mode.typical)))
     u, _ = np.linalg.qr(u0 + np.eye(m, k))  # Q of QR is orthonormal whatever the draw
     v, _ = np.linalg.qr(v0 + np.eye(n, k))
     s = 1.0 + np.cumsum(0.75 + 0.25 * gaps, axis=-1)[..., ::-1]
@@ -421,6 +532,8 @@ def _dims(draw, spec, ex, prof, mode, invalid):
 
 
 def _size(draw, spec, ex, prof, mode, invalid):
+    if mode.typical is not None and not invalid:
+        return _typical_shape(draw, spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), spec, prof), None
     shape = draw(_array_shapes(spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), 0, spec.get("max_side", prof.max_side)))
     shape = _one_element(draw, shape, mode)
     if invalid:
@@ -515,6 +628,8 @@ def _length(draw, spec, ex, prof, mode, invalid):
         start = 0
     if invalid:
         return size - start + draw(st.integers(1, 2)), None
+    if mode.typical is not None:  # a non-empty slice: at least 2 long when it fits
+        return min(size - start, 2) + draw(st.integers(0, max(size - start - 2, 0))), None
     return draw(st.integers(0, size - start)), None
 
 
@@ -532,7 +647,10 @@ def _basic_index(draw, spec, ex, prof, mode, invalid):
 def _ndarray(draw, spec, ex, prof, mode, invalid):
     dtype = spec.get("dtype", "bucket")
     dtype = ex.dtype if dtype == "bucket" else dtype
-    shape = draw(_array_shapes(spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), 0, prof.max_side))
+    if mode.typical is not None:
+        shape = _typical_shape(draw, spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), None, prof)
+    else:
+        shape = draw(_array_shapes(spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), 0, prof.max_side))
     arr = draw(_arrays(dtype, shape, spec.get("domain", "any"), mode))
     return NdArray(arr), None
 
@@ -540,8 +658,11 @@ def _ndarray(draw, spec, ex, prof, mode, invalid):
 def _data(draw, spec, ex, prof, mode, invalid):
     cat = dt.category(ex.dtype)
     src = {"float": "float32", "int": "int64", "bool": "bool"}[cat]
-    shape = draw(hnp.array_shapes(min_dims=spec.get("min_dims", 0), max_dims=spec.get("max_dims", prof.max_dims),
-                                  min_side=0 if spec.get("min_dims", 0) else 1, max_side=prof.max_side))
+    if mode.typical is not None:
+        shape = _typical_shape(draw, spec.get("min_dims", 0), spec.get("max_dims", prof.max_dims), None, prof)
+    else:
+        shape = draw(hnp.array_shapes(min_dims=spec.get("min_dims", 0), max_dims=spec.get("max_dims", prof.max_dims),
+                                      min_side=0 if spec.get("min_dims", 0) else 1, max_side=prof.max_side))
     dom = spec.get("domain", "finite" if cat == "float" else "moderate")
     arr = draw(_arrays(src, shape, dom, mode))
     if invalid:  # ragged nesting
@@ -630,6 +751,8 @@ def _k(draw, spec, ex, prof, mode, invalid):
     size = _dim_size(ex, spec) if spec.get("for_dim") else math.prod(_ref_shape(ex, _ref_tensor(ex, spec)))
     if invalid:
         return size + draw(st.integers(1, 2)), None
+    if mode.typical is not None:
+        return min(size, 2) + draw(st.integers(0, max(size - 2, 0))), None
     return draw(st.integers(0, size)), None
 
 
@@ -657,7 +780,7 @@ def _factor_shape(draw, numel: int, k: int, prof: Profile) -> tuple[int, ...]:
 def _resize_shape(draw, spec, ex, prof, mode, invalid):
     """resize_ sizes with at most the tensor's element count, so no element is left uninitialised."""
     numel = math.prod(_ref_shape(ex, _ref_tensor(ex, spec)))
-    n = draw(st.integers(0, numel))
+    n = numel - draw(st.integers(0, numel)) if mode.typical is not None else draw(st.integers(0, numel))
     k = draw(st.integers(0 if n == 1 else 1, prof.max_dims))
     shape = _factor_shape(draw, n, k, prof)
     if invalid:
@@ -689,14 +812,15 @@ def _index_tensor(draw, spec, ex, prof, mode, invalid):
     dtypes = spec.get("dtype", "int64")
     idt = draw(st.sampled_from(dt.expand(dtypes)))
     ish: tuple[int, ...]
+    tmin = 2 if mode.typical is not None else 0  # typical: index tensors of 2+ elements where they fit
     if how == "select":
-        ish = (draw(st.integers(0, prof.max_side)) if size else 0,)
+        ish = (draw(st.integers(tmin, prof.max_side)) if size else 0,)
     elif how == "take":
-        ish = draw(_array_shapes(0, 2, 0, prof.max_side))
+        ish = draw(_array_shapes(1 if tmin else 0, 2, tmin, prof.max_side))
     else:
-        ish = tuple(draw(st.integers(0, s)) for s in shape)
+        ish = tuple(draw(st.integers(min(tmin, s), s)) for s in shape)
         if how == "gather" and shape:
-            ish = ish[:dim] + ((draw(st.integers(0, prof.max_side)) if size else 0),) + ish[dim + 1:]
+            ish = ish[:dim] + ((draw(st.integers(tmin, prof.max_side)) if size else 0),) + ish[dim + 1:]
     if invalid:
         ish = tuple(1 for _ in ish) if how != "take" else (1,)
         if how == "select":
@@ -714,6 +838,12 @@ def _index_tensor(draw, spec, ex, prof, mode, invalid):
         arr = np.take(arr, np.arange(ish[dim]), axis=dim)
     elif math.prod(ish) == 0 or size == 0:
         arr = np.zeros(ish, dtype=np.int64)
+    elif mode.typical is not None:  # spread over [lo, size) with both ends when there is room
+        rng = np.random.default_rng((mode.typical + draw(st.integers(0, 2 ** 16))) & 0xFFFFFFFF)
+        flat = rng.integers(lo, size, math.prod(ish))
+        if flat.size >= 2 and size - lo >= 2:
+            flat[0], flat[-1] = lo, size - 1
+        arr = rng.permutation(flat).reshape(ish)
     else:
         arr = draw(hnp.arrays(np.int64, ish, elements=st.integers(lo, size - 1)))
     arr = arr.astype(dt.to_numpy(idt))
@@ -727,10 +857,14 @@ def _tensors(draw, spec, ex, prof, mode, invalid):
     """A list of tensors for cat (same shape except along a pinned dim) or stack (same shapes).
     `legacy_empty`: sometimes one of them is a 1-d empty tensor, which torch.cat skips."""
     how = spec.get("mode", "cat")
-    n = draw(st.integers(spec.get("min_count", 1), spec.get("max_count", 3)))
+    typical = mode.typical is not None
+    cmin, cmax = spec.get("min_count", 1), spec.get("max_count", 3)
+    n = draw(st.integers(max(cmin, min(2, cmax)) if typical else cmin, cmax))
     lo = max(spec.get("min_dims", 1 if how == "cat" else 0), 1 if how == "cat" else 0)
     hi = max(spec.get("max_dims", prof.max_dims), lo)
-    if mode.shape_pool and prof.shape_pool:
+    if typical:
+        base = _typical_shape(draw, lo, hi, None, prof)
+    elif mode.shape_pool and prof.shape_pool:
         pool = [s for s in prof.shape_pool if lo <= len(s) <= hi]
         base = draw(st.sampled_from(pool))
     else:
@@ -742,7 +876,7 @@ def _tensors(draw, spec, ex, prof, mode, invalid):
     for _ in range(n):
         sh = list(base)
         if d is not None and shapes:
-            sh[d] = draw(st.integers(0, prof.max_side))
+            sh[d] = draw(st.integers(2 if typical else 0, prof.max_side))
         shapes.append(tuple(sh))
     if invalid:
         if draw(st.booleans()) or not base:
@@ -762,9 +896,10 @@ def _tensors(draw, spec, ex, prof, mode, invalid):
         dtype = ex.dtype
         if rule == "promote" and not mode.jax:
             dtype = draw(st.sampled_from((ex.dtype,) + tuple(x for x in ex.op.dtypes if x != ex.dtype)))
-        arr = draw(_arrays(dtype, sh, spec.get("domain", "any"), mode))
+        tmode = mode if not typical else replace(mode, typical=(mode.typical + 7919 * (len(out) + 1)) & 0xFFFFFFFF)
+        arr = draw(_arrays(dtype, sh, spec.get("domain", "any"), tmode))
         out.append(_with_layout(draw, arr, dtype, spec.get("layouts"), mode))
-    if spec.get("legacy_empty") and not invalid and draw(st.integers(0, 2)) == 0:
+    if spec.get("legacy_empty") and not invalid and not typical and draw(st.integers(0, 2)) == 0:
         i = draw(st.integers(0, len(out)))
         arr = np.zeros((0,), dtype=dt.to_numpy(out[0].dtype))
         out.insert(i, TensorArg(arr, arr.copy(), layouts.CONTIGUOUS, out[0].dtype))
@@ -962,41 +1097,44 @@ def draw_order(op: OpSpec) -> list[ArgSpec]:
 def example(op: OpSpec, dtype: str | None, prof: Profile, mode: Mode = Mode(),
             extra: dict[str, st.SearchStrategy] | None = None) -> st.SearchStrategy[Example]:
     """Strategy for one call of `op` in dtype bucket `dtype`, plus any check-specific extra draws."""
-    extra = extra or {}
+    # (one composite defined at import: decorating a fresh closure per record made Hypothesis parse
+    # its source each time, ~5 ms per strategy)
+    return _example(op, dtype, prof, mode, tuple((extra or {}).items()), tuple(draw_order(op)))
 
-    order = draw_order(op)
 
-    @st.composite
-    def _draw(draw) -> Example:
-        ex = Example(op, dtype, {})
-        for spec in order:
-            invalid = mode.invalid == spec.name
-            if spec.requires and ex.values.get(spec.requires, OMIT) is OMIT:
-                ex.values[spec.name] = OMIT
-                continue
-            if spec.optional and not invalid and draw(st.booleans()):
-                ex.values[spec.name] = OMIT
-                continue
-            if invalid and mode.invalid_how != "value":
-                value, jax_value = _invalid_how(draw, spec, ex, prof, mode)
-            elif spec.kind == "tensor":
-                value, jax_value = (_invalid_tensor(draw, spec, ex, prof, mode) if invalid
-                                    else _tensor(draw, spec, ex, prof, mode))
-            else:
-                value, jax_value = _KINDS[spec.kind](draw, spec, ex, prof, mode, invalid)
-            ex.values[spec.name] = value
-            if jax_value is not None or (spec.kind in ("dim", "dims") and value is not None):
-                ex.jax_values[spec.name] = jax_value
-            if spec.splat and isinstance(value, tuple):
-                ex.splat[spec.name] = bool(value) and (spec.splat is True or draw(st.booleans()))
-        if mode.invalid:
-            ex.extra["invalid"] = mode.invalid
-            if mode.invalid_how != "value":
-                ex.extra["invalid_how"] = mode.invalid_how
-            if mode.invalid_call != "op":
-                ex.extra["invalid_call"] = mode.invalid_call
-        for key, strat in extra.items():
-            ex.extra[key] = draw(strat)
-        return ex
-
-    return _draw()
+@st.composite
+def _example(draw, op: OpSpec, dtype: str | None, prof: Profile, base_mode: Mode,
+             extra: tuple[tuple[str, st.SearchStrategy], ...], order: tuple[ArgSpec, ...]) -> Example:
+    ex = Example(op, dtype, {})
+    for i, spec in enumerate(order):
+        mode = base_mode if base_mode.typical is None else (  # typical: each argument its own values
+            replace(base_mode, typical=(base_mode.typical + 1_000_003 * (i + 1)) & 0xFFFFFFFF))
+        invalid = mode.invalid == spec.name
+        if spec.requires and ex.values.get(spec.requires, OMIT) is OMIT:
+            ex.values[spec.name] = OMIT
+            continue
+        if spec.optional and not invalid and draw(st.booleans()):
+            ex.values[spec.name] = OMIT
+            continue
+        if invalid and mode.invalid_how != "value":
+            value, jax_value = _invalid_how(draw, spec, ex, prof, mode)
+        elif spec.kind == "tensor":
+            value, jax_value = (_invalid_tensor(draw, spec, ex, prof, mode) if invalid
+                                else _tensor(draw, spec, ex, prof, mode))
+        else:
+            value, jax_value = _KINDS[spec.kind](draw, spec, ex, prof, mode, invalid)
+        ex.values[spec.name] = value
+        if jax_value is not None or (spec.kind in ("dim", "dims") and value is not None):
+            ex.jax_values[spec.name] = jax_value
+        if spec.splat and isinstance(value, tuple):
+            ex.splat[spec.name] = bool(value) and (spec.splat is True or draw(st.booleans()))
+    mode = base_mode
+    if mode.invalid:
+        ex.extra["invalid"] = mode.invalid
+        if mode.invalid_how != "value":
+            ex.extra["invalid_how"] = mode.invalid_how
+        if mode.invalid_call != "op":
+            ex.extra["invalid_call"] = mode.invalid_call
+    for key, strat in extra:
+        ex.extra[key] = draw(strat)
+    return ex
