@@ -402,3 +402,16 @@ def test_long_change_lists_are_cut_with_exact_counts(tmp_path, monkeypatch):
     assert len(ctx["changes"]["newly_failing"]) == 1 and ctx["changes"]["n_newly_failing"] == 3
     page = render(tmp_path, [new], previous=str(old))
     assert "Newly failing (3)" in page and "… and 2 more (the matrix and junit.xml have them all)" in page
+
+
+def test_runs_table_counts_typical_examples(tmp_path):
+    built = {"built": True, "shapes": [[2, 3]]}
+    missed = {"built": False, "reason": "no typical strategy: only one element"}
+    p = write(tmp_path / "r.jsonl", [rec(typical=built), rec(op="mul", typical=built),
+                                     rec(op="item", typical=missed), rec(op="old")])
+    page = render(tmp_path, [p])
+    m = re.search(r'<div class="muted small typical">(.*?)</div>', page, re.S)
+    assert m, "the runs table says how many records ran a typical example"
+    assert "in 2 of 3 records" in m.group(1) and "none could be built for item" in m.group(1)
+    old = write(tmp_path / "old.jsonl", [rec()])  # a run from before the field: no line, no error
+    assert 'class="muted small typical"' not in render(tmp_path, [old])

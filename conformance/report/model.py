@@ -130,7 +130,19 @@ def _header_view(run) -> dict[str, Any]:
         "bad_lines": run.bad_lines,
         "time": secs(sum(duration(r) for r in run.records)),
         "extra": {k: pretty(v, 300) for k, v in h.items() if k not in known},
+        "typical": _typical_view(run.records),
     }
+
+
+def _typical_view(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How many records ran a typical example (engine._typical) and which ops could not build one, or
+    None for runs made before records carried the field."""
+    seen = [r for r in records if isinstance(r.get("typical"), dict)]
+    if not seen:
+        return None
+    missed = [r for r in seen if not r["typical"].get("built")]
+    return {"built": len(seen) - len(missed), "records": len(seen),
+            "missed_ops": sorted({str(r.get("op")) for r in missed})}
 
 
 def _joined(values) -> str:
