@@ -35,6 +35,7 @@ from .catalog import TENSOR_KINDS, Catalog, OpSpec
 from .checks import REGISTRY, Check, Ctx, Diverged, Mismatch
 from .checks.base import diff_inputs
 from .runners import JaxRunner, ReadError, TorchLikeRunner
+from .runners.jaxrunner import use_device as use_jax_device
 from .strategies import Example, NdArray, TensorArg
 
 
@@ -58,6 +59,7 @@ class Env:
         module = self.impl_module or importlib.import_module(self.impl_name)
         self.impl = TorchLikeRunner(module, "impl", self.device)
         self.torch = TorchLikeRunner(torch, "torch", self.device)
+        use_jax_device(self.device)
 
     @property
     def jax(self) -> JaxRunner:
@@ -292,7 +294,7 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
         try:
             names = frozenset(diff_inputs(ex)) if check.grad_inputs else frozenset()
             return repro.snippet(ex, check.name, oracle, env.impl_name, check.repro(ctx, ex), names,
-                                 with_jax=oracle == "jax")
+                                 with_jax=oracle == "jax", device=env.device)
         except Exception as e:  # noqa: BLE001 - a repro must never hide the result
             return f"# could not build a repro: {type(e).__name__}: {e}\n"
 

@@ -1075,20 +1075,9 @@ def run_torchlike(prog: Program, module: ModuleType, graph: bool = False) -> Res
     return r
 
 
-_JAX: Any = None
-
-
 def _jax():
-    global _JAX
-    if _JAX is None:
-        import jax
-
-        jax.config.update("jax_enable_x64", True)
-        jax.config.update("jax_platforms", "cpu")
-        import jax.numpy as jnp
-
-        _JAX = (jax, jnp)
-    return _JAX
+    from .runners.jaxrunner import _jax_modules
+    return _jax_modules()
 
 
 def run_jax(prog: Program) -> Result:

@@ -41,20 +41,22 @@ def array_src(a: np.ndarray) -> str:
     return f"np.array({py_src(a.tolist())}, dtype=np.{a.dtype.name})"
 
 
-def value_src(v: Any, grad: bool | frozenset[str] = False, name: str = "") -> str:
+def value_src(v: Any, grad: bool | frozenset[str] = False, name: str = "", device: str = "cpu") -> str:
     if isinstance(v, TensorArg):
-        src = f"m.tensor({array_src(v.base)}){layouts.code(v.layout)}"
+        dev = "" if device == "cpu" else ", device=DEVICE"
+        src = f"m.tensor({array_src(v.base)}{dev}){layouts.code(v.layout)}"
         return src + (".detach().requires_grad_(True)" if grad is True or v.requires_grad else "")
     if isinstance(v, list) and v and all(isinstance(x, TensorArg) for x in v):
         names = grad if isinstance(grad, frozenset) else frozenset()
-        return "[" + ", ".join(value_src(x, f"{name}[{i}]" in names) for i, x in enumerate(v)) + "]"
+        return "[" + ", ".join(value_src(x, f"{name}[{i}]" in names, device=device)
+                               for i, x in enumerate(v)) + "]"
     if isinstance(v, NdArray):
         return array_src(v.array)
     return py_src(v)
 
 
-def input_lines(ex: Example, grad: frozenset[str] = frozenset()) -> list[str]:
-    return [f"{name} = {value_src(v, grad if isinstance(v, list) else name in grad, name)}"
+def input_lines(ex: Example, grad: frozenset[str] = frozenset(), device: str = "cpu") -> list[str]:
+    return [f"{name} = {value_src(v, grad if isinstance(v, list) else name in grad, name, device)}"
             for name, v in ex.values.items() if v is not OMIT]
 
 
@@ -125,13 +127,15 @@ def jax_lines(ex: Example) -> list[str]:
 
 
 def snippet(ex: Example, check: str, oracle: str, impl_name: str, body: list[str],
-            grad: frozenset[str] = frozenset(), with_jax: bool = False) -> str:
+            grad: frozenset[str] = frozenset(), with_jax: bool = False, device: str = "cpu") -> str:
     op = ex.op
-    head = [f"# Repro: op {op.name!r} ({op.torch}), check {check!r} vs {oracle}, dtype {ex.dtype}",
+    head = [f"# Repro: op {op.name!r} ({op.torch}), check {check!r} vs {oracle}, dtype {ex.dtype}"
+            + ("" if device == "cpu" else f", device {device}"),
             "# (the example Hypothesis shrank to; spec: specs/" + op.source + ")",
-            "import operator", "import numpy as np", "import torch", f"import {impl_name} as lib", "", "",
+            "import operator", "import numpy as np", "import torch", f"import {impl_name} as lib", "",
+            *([f"DEVICE = {device!r}", ""] if device != "cpu" else []), "",
             "def case(m):"]
-    lines = head + ["    " + l for l in input_lines(ex, grad) + body]
+    lines = head + ["    " + l for l in input_lines(ex, grad, device) + body]
     lines += ["", "", "for m in (torch, lib):", "    print('---', m.__name__)", "    try:", "        case(m)",
               "    except Exception as e:", "        print(m.__name__, 'raised', type(e).__name__, e)"]
     if with_jax and op.jax:

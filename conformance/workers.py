@@ -300,18 +300,35 @@ def _set_memory_limit(extra: int) -> int | None:
     return limit
 
 
+EXIT_CUDA_FAULT = 70
+CUDA_FAULT_REASON = ("CUDA fault: during this record torch reported an asynchronous device-side error (an in-kernel "
+                     "check, such as an out-of-range index, fails this way on CUDA) and the process's CUDA context "
+                     "became unusable")
+
+
+def cuda_fault() -> str | None:
+    """None while the process's CUDA context works; else what torch says when asked to synchronize."""
+    try:
+        import torch
+        torch.cuda.synchronize()
+        return None
+    except Exception as e:  # noqa: BLE001 - AcceleratorError on torch >= 2.8, RuntimeError before
+        return f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+
+
 class OpRunner:
     """Runs the records of one op in this process, reporting through ``send`` (the worker's channel,
     or a plain callback in-process).  Wraps each check's ``run`` to announce every example before it
     runs, to time it, and to rerun the first failing example once (flaky detection)."""
 
     def __init__(self, env: Any, checks: list[str], send: Callable[[dict[str, Any]], None],
-                 state: _ExState | None = None, announce: bool = True) -> None:
+                 state: _ExState | None = None, announce: bool = True, exit_on_cuda_fault: bool = False) -> None:
         self.env = env
         self.checks = checks
         self.send = send
         self.state = state or _ExState()
         self.announce = announce
+        self.exit_on_cuda_fault = exit_on_cuda_fault  # a worker process: the parent replaces it
 
     def plan(self, op: Any) -> list[tuple[Any, str, str | None]]:
         from . import engine
@@ -331,6 +348,17 @@ class OpRunner:
                 continue
             self.send({"t": "rec", "key": list(key)})
             rec = self.run_record(op, check, oracle, dtype)
+            fault = cuda_fault() if env.device == "cuda" else None
+            if fault:
+                if self.exit_on_cuda_fault:
+                    # Every later CUDA call in this process would fail: the parent records this record as
+                    # the CUDA fault (with this stderr line) and resumes the op in a fresh worker.
+                    print(f"CUDA fault after this record: {fault}", file=sys.stderr, flush=True)
+                    os._exit(EXIT_CUDA_FAULT)
+                rec = _error_record({k: rec.get(k) for k in ("op", "group", "check", "oracle", "dtype", "device",
+                                                             "seeds", "spec")},
+                                    f"{CUDA_FAULT_REASON} ({fault})", {"traceback": fault}, rec.get("repro"),
+                                    rec.get("examples") or 0, rec.get("duration_s") or 0.0)
             self.send({"t": "record", "rec": rec})
         _relieve_memory()
         self.send({"t": "opdone", "op": name, "secs": time.perf_counter() - t0,
@@ -455,7 +483,7 @@ def _repro(env: Any, check: Any, oracle: str, ctx: Any, ex: Any) -> str:
     from .checks.base import diff_inputs
     names = frozenset(diff_inputs(ex)) if check.grad_inputs else frozenset()
     return repro.snippet(ex, check.name, oracle, env.impl_name, check.repro(ctx, ex), names,
-                         with_jax=oracle == "jax")
+                         with_jax=oracle == "jax", device=env.device)
 
 
 def _copy_example(ex: Any) -> Any:
@@ -541,7 +569,7 @@ def worker_main(fd: int) -> int:
             raise ExampleTimedOut(f"example ran longer than {state.example_timeout:g}s")
 
     signal.signal(signal.SIGUSR1, on_usr1)
-    runner = OpRunner(env, list(cfg.get("checks") or []), chan.send, state)
+    runner = OpRunner(env, list(cfg.get("checks") or []), chan.send, state, exit_on_cuda_fault=True)
     chan.send({"t": "ready", "pid": os.getpid(), "memory_limit": limit, "vm_size": _vm_size()})
     for line in iter(sys.stdin.buffer.readline, b""):
         cmd = json.loads(line.decode("utf-8"))
@@ -614,6 +642,8 @@ class _Worker:
         r, w = os.pipe()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+        # Several workers share one GPU: JAX must not grab 75% of its memory each at start-up.
+        env.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "conformance.workers", str(w)], stdin=subprocess.PIPE, stdout=log,
@@ -960,6 +990,8 @@ class WorkerPool:
                    "SIGILL": "illegal instruction (SIGILL)"}.get(info["signal"], f"killed by {info['signal']}")
             if info["signal"] == "SIGKILL":
                 how += " from outside the run (possibly the kernel's out-of-memory killer)"
+        elif code == EXIT_CUDA_FAULT:
+            return CUDA_FAULT_REASON + "; the worker was replaced", info
         else:
             how = f"the worker process exited with status {code} (os._exit / exit from inside the op?)"
         return (("out of memory: " if oom else "crashed: ") + how, info)

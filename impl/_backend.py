@@ -47,6 +47,8 @@ def strided_view(flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:
         if flat.size == 0 or 0 in shape:
             return np.lib.stride_tricks.as_strided(flat[:0], shape, bstrides)
         return np.ndarray(shape, flat.dtype, buffer=flat, offset=offset * itemsize, strides=bstrides)
+    if flat.size == 0 or 0 in shape:  # CuPy asserts on an offset added to a null (empty) pointer
+        return _cupy.ndarray(shape, flat.dtype, memptr=flat.data, strides=bstrides)
     return _cupy.ndarray(shape, flat.dtype, memptr=flat.data + offset * itemsize, strides=bstrides)
 
 

@@ -106,7 +106,7 @@ def _extra(op: OpSpec) -> dict[str, st.SearchStrategy]:
 def _ct_line(seed: int, op: OpSpec | None = None) -> str:
     """The cotangent line of a repro; for tuple results, one per differentiable output (seed + i)."""
     one = ("m.tensor(np.random.default_rng({s}).uniform(-2, 2, size=tuple({o}.shape))"
-           ".astype(str({o}.dtype).split('.')[-1]))")
+           ".astype(str({o}.dtype).split('.')[-1]), device={o}.device)")
     if op is not None and (op.outputs or op.post):
         head = ""
         if op.post == "svd":

@@ -335,7 +335,7 @@ def _big_lines(ex: Example) -> list[str]:
     v = ex.values[name]
     if isinstance(v, TensorArg):
         return [f"{name} = m.tensor(np.resize({name}.detach().reshape(-1).cpu().numpy(), {SAMPLE_N})"
-                f" if {name}.numel() else np.zeros({SAMPLE_N}, dtype=np.{v.array.dtype.name}))"]
+                f" if {name}.numel() else np.zeros({SAMPLE_N}, dtype=np.{v.array.dtype.name}), device={name}.device)"]
     return [f"{name} = {(SAMPLE_N,) if isinstance(v, tuple) else SAMPLE_N}"]
 
 

@@ -12,6 +12,16 @@ from ..strategies import OMIT, Device, DType, Example, NdArray, TensorArg
 from .base import Outcome
 
 _jax = None
+_platform = "cpu"
+
+
+def use_device(device: str) -> None:
+    """Which JAX platform the oracle runs on: 'cpu', or the GPU for a cuda run. Fixed once JAX starts."""
+    global _platform
+    platform = "cuda" if device == "cuda" else "cpu"
+    if _jax is not None and platform != _platform:
+        raise RuntimeError(f"JAX already runs on {_platform}; cannot switch to {platform}")
+    _platform = platform
 
 
 def _jax_modules():
@@ -20,7 +30,9 @@ def _jax_modules():
         import jax
 
         jax.config.update("jax_enable_x64", True)
-        jax.config.update("jax_platforms", "cpu")
+        jax.config.update("jax_platforms", _platform)
+        # torch computes float32 matmuls in full float32 (allow_tf32 is off); JAX on a GPU would use TF32.
+        jax.config.update("jax_default_matmul_precision", "highest")
         import jax.numpy as jnp
 
         _jax = (jax, jnp)

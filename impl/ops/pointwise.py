@@ -469,7 +469,7 @@ M.export("less", method=True)(M.FUNCTIONS["lt"])
 
 def _power(xp, a, b):
     """x ** y; integer negative exponents follow torch: 1 ** -n = 1, (-1) ** -n = +-1, else 0."""
-    if a.dtype.kind not in "iu" or not (np.asarray(b) < 0).any():
+    if a.dtype.kind not in "iu" or not bool((xp.asarray(b) < 0).any()):
         return xp.power(a, b)
     neg = b < 0
     pos = xp.power(a, xp.where(neg, 0, b))
