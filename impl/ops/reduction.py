@@ -34,7 +34,10 @@ def _sum_dtype(x: Tensor, dtype: Any) -> D.dtype:
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
     M.check_tensor(input, "sum")
     ndim = len(input._shape)
-    dims = M.dims_arg(dim, ndim)
+    try:
+        dims = M.dims_arg(dim, ndim)
+    except TypeError:  # not an int, nor a sequence of ints: the argument parser's error
+        raise A.int_list_error(dim, "sum") from None
     rdt = _sum_dtype(input, dtype)
     a = input._array
     # half precision accumulates in float32, like torch
