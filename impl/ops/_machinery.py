@@ -175,16 +175,21 @@ def check_inplace_first(target: Tensor, others: Sequence[Any], allow_overlap: bo
     """The checks torch makes on an in-place target before it looks at shapes or dtypes: the autograd
     layer's (a leaf, or a view of one, that requires grad), then TensorIterator's memory overlap (build's
     compute_mem_overlaps).  A broadcast error between the operands comes after these."""
+    check_inplace_leaf(target)
+    if not allow_overlap:
+        check_writable(target)
+    for o in others:
+        check_no_partial_overlap(target, o)
+
+
+def check_inplace_leaf(target: Tensor) -> None:
+    """The autograd layer's check of an in-place target, before the op itself checks anything."""
     if grad_mode.is_grad_enabled() and target._requires_grad:
         if target._grad_fn is None and target._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if target._base is not None and target._base._requires_grad and target._base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
-    if not allow_overlap:
-        check_writable(target)
-    for o in others:
-        check_no_partial_overlap(target, o)
 
 
 def check_writable(target: Tensor) -> None:

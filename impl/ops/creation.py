@@ -15,19 +15,37 @@ from . import _args as A
 
 
 def _size(args: Sequence[Any], opname: str) -> tuple:
+    """The size of a factory: `*size` varargs (ones(2, 3)) or one sequence (ones((2, 3)))."""
+    given = args
     if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
         args = tuple(args[0])
     out = []
-    for a in args:
+    for i, a in enumerate(args):
         if isinstance(a, Tensor) and a.numel() == 1 and not a._dtype.is_floating_point:
             a = a.item()
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{opname}(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(a).__name__}")
+            raise _size_type_error(opname, given, i, a)
         out.append(int(a))
     if any(s < 0 for s in out):
+        if opname == "zeros":  # (zeros checks its sizes itself)
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {out}")
     return tuple(out)
+
+
+def _size_type_error(opname: str, given: Sequence[Any], i: int, a: Any) -> TypeError:
+    """torch's argument parser on a `*size` argument with a non-int element `a` at index i (positional)."""
+    t = type(a).__name__
+    seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
+    if i:
+        return TypeError(f"{opname}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                         f"\"type must be tuple of ints,but got {t}\"")
+    if seq:
+        return TypeError(f"{opname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                         f"type {t} at pos 0")
+    if len(given) > 1:  # a first element that is no int: the varargs are not taken as the size
+        return TypeError(f"{opname}() takes 1 positional argument but {len(given)} were given")
+    return TypeError(f"{opname}(): argument 'size' (position 1) must be tuple of ints, not {t}")
 
 
 def _finish(arr: Any, dtype: D.dtype, dev: Any, requires_grad: bool) -> Tensor:
@@ -366,7 +384,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if not all(math.isfinite(v) for v in vals[:2]):
         raise RuntimeError(f"unsupported range: {float(vals[0]):g} -> {float(vals[1]):g}")
     if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
     dt = D.to_dtype(dtype)

@@ -718,6 +718,8 @@ def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backwa
 def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace: bool = False,
            opname: str = "clamp") -> Tensor:
     M.check_tensor(input, opname)
+    if inplace:
+        M.check_inplace_leaf(input)  # the autograd layer's check comes before clamp's own
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -732,6 +734,12 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
             M.check_scalar(b, opname)
             A.check_scalar_int(b)
     rdt = D.result_type(input, min, max)
+    if inplace and not tensor_bounds and not D.can_cast(rdt, input._dtype):
+        # clamp_ with Number bounds checks the cast itself, before TensorIterator (C++ type name)
+        from ._out import _C_NAMES
+
+        raise RuntimeError(f"result type {D.type_name(rdt)} can't be cast to the desired output type "
+                           f"{_C_NAMES[input._dtype.name]}")
     if rdt is D.bool_ and not tensor_bounds:
         kind = "clamp" if len(bounds) == 2 else ("clamp_min" if min is not None else "clamp_max")
         raise NotImplementedError(f"\"{kind}_scalar_cpu\" not implemented for 'Bool'")

@@ -87,3 +87,91 @@ _BITWISE = {
 @pytest.mark.parametrize("case", list(_BITWISE))
 def test_bitwise_on_floating_types_matches_torch(case):
     assert_same_outcome(_BITWISE[case])
+
+
+# ---- messages whose text follows from the inputs ------------------------------------------------------
+
+_MESSAGES = {
+    # device strings: malformed, unknown type, empty
+    "device unknown type": lambda M: M.device("a"),
+    "device dtype name": lambda M: M.device("float32"),
+    "device bad index": lambda M: M.device("cuda:x"),
+    "device leading zero": lambda M: M.device("cpu:01"),
+    "device negative index": lambda M: M.device("cuda:-1"),
+    "device two colons": lambda M: M.device("cpu:0:1"),
+    "device empty": lambda M: M.device(""),
+    "device capitalised": lambda M: M.device("Cpu"),
+    "device unknown with index": lambda M: M.device("foo:1"),
+    "to a dtype name": lambda M: M.ones(2).to("float32"),
+    "to an unknown device": lambda M: M.ones(2).to("a"),
+    "device ok": lambda M: str(M.device("cpu:0")),
+    # size(dim) / stride(dim): a 0-d tensor, a dim of the wrong type
+    "size of 0-d": lambda M: M.tensor(1.).size(1),
+    "size -1 of 0-d": lambda M: M.tensor(1.).size(-1),
+    "stride 0 of 0-d": lambda M: M.tensor(1.).stride(0),
+    "size float dim": lambda M: M.ones(2).size(1.5),
+    "stride bool dim": lambda M: M.ones(2).stride(True),
+    "size out of range": lambda M: M.ones(2, 3).size(-3),
+    # select out of range
+    "select empty": lambda M: M.ones(0, 2).select(0, 0),
+    "select negative": lambda M: M.ones(3, 2).select(-1, -5),
+    "select function": lambda M: M.select(M.ones(3, 2), 0, 3),
+    # mm / mv / bmm / matmul with operands of different dtypes
+    "mm half double": lambda M: M.mm(M.ones(2, 3, dtype=M.float16), M.ones(3, 2, dtype=M.float64)),
+    "mm uint8 int8": lambda M: M.mm(M.ones(2, 3, dtype=M.uint8), M.ones(3, 2, dtype=M.int8)),
+    "mm int16 bool": lambda M: M.mm(M.ones(2, 3, dtype=M.int16), M.ones(3, 2, dtype=M.bool)),
+    "mv float long": lambda M: M.mv(M.ones(2, 3), M.ones(3, dtype=M.int64)),
+    "mv int float": lambda M: M.mv(M.ones(2, 3, dtype=M.int32), M.ones(3)),
+    "mv bool mat": lambda M: M.mv(M.ones(2, 3, dtype=M.bool), M.ones(3)),
+    "bmm long float": lambda M: M.bmm(M.ones(1, 2, 3, dtype=M.int64), M.ones(1, 3, 2)),
+    "bmm bool half": lambda M: M.bmm(M.ones(1, 2, 3, dtype=M.bool), M.ones(1, 3, 2, dtype=M.float16)),
+    "bmm out of batch2's dtype": lambda M: M.bmm(M.ones(1, 2, 3), M.ones(1, 3, 2, dtype=M.float64),
+                                                 out=M.ones(1, 2, 2, dtype=M.float64)),
+    "bmm out of another dtype": lambda M: M.bmm(M.ones(1, 2, 3), M.ones(1, 3, 2, dtype=M.float64),
+                                                out=M.ones(1, 2, 2, dtype=M.float16)),
+    "matmul 3d @ 1d": lambda M: M.matmul(M.ones(2, 2, 3), M.ones(3, dtype=M.int64)),
+    "matmul 2d @ 3d": lambda M: M.matmul(M.ones(2, 3), M.ones(2, 3, 2, dtype=M.int64)),
+    "matmul 1d @ 2d": lambda M: M.matmul(M.ones(3), M.ones(3, 2, dtype=M.int64)),
+    # clamp_ with Number bounds: its own cast check (C++ type names), before the overlap check
+    "clamp_ uint8 float bound": lambda M: M.ones(2, dtype=M.uint8).clamp_(0.5),
+    "clamp_ long float bounds": lambda M: M.ones(2, dtype=M.int64).clamp_(0.5, 1),
+    "clamp_min_ uint8": lambda M: M.ones(2, dtype=M.uint8).clamp_min_(0.5),
+    "clamp_ bool float bound": lambda M: M.ones(2, dtype=M.bool).clamp_(1.5),
+    "clamp_ expanded uint8": lambda M: M.ones(2, dtype=M.uint8).expand(2, 2).clamp_(0.5),
+    "clamp_ tensor bound uint8": lambda M: M.ones(2, dtype=M.uint8).clamp_(M.ones(2)),
+    "clamp_ leaf, no bounds": lambda M: M.ones(1, 2, requires_grad=True).clamp_(),
+    # masked_fill / masked_select broadcast: the mask's size is named first (out of place)
+    "masked_fill no broadcast": lambda M: M.ones(2).masked_fill(M.ones(3, dtype=M.bool), 1.),
+    "masked_fill 2d": lambda M: M.ones(2, 3).masked_fill(M.ones(4, 1, dtype=M.bool), 1.),
+    "masked_fill_ no broadcast": lambda M: M.ones(2).masked_fill_(M.ones(2, 3, dtype=M.bool), 1.),
+    "masked_select no broadcast": lambda M: M.ones(2, 3).masked_select(M.ones(4, 1, dtype=M.bool)),
+    # factories: size arguments
+    "zeros negative": lambda M: M.zeros(2, -3),
+    "zeros negative tuple": lambda M: M.zeros((-1,)),
+    "ones negative": lambda M: M.ones(2, -3),
+    "ones float second": lambda M: M.ones(2, 1.5),
+    "zeros float in tuple": lambda M: M.zeros((2, 1.5)),
+    "empty float in list": lambda M: M.empty([2, "a"]),
+    "ones float alone": lambda M: M.ones(1.5),
+    "ones float first of two": lambda M: M.ones(1.5, 2),
+    "ones float first in tuple": lambda M: M.ones((1.5, 2)),
+    "rand float second": lambda M: M.rand(2, 1.5),
+    "new_zeros float": lambda M: M.ones(2).new_zeros(2, 1.5),
+    "arange step sign": lambda M: M.arange(0, 5, -1),
+    # the first check to fail
+    "topk bool, k too big": lambda M: M.ones(3, dtype=M.bool).topk(5),
+    "copy_ expanded, no broadcast": lambda M: M.ones(3).expand(2, 3).copy_(M.ones(4)),
+    "copy_ expanded, bigger source": lambda M: M.ones(3).expand(2, 3).copy_(M.ones(2, 2, 3)),
+    "copy_ leaf, no broadcast": lambda M: M.ones(3, requires_grad=True).copy_(M.ones(4)),
+    "index 0-d by a float tensor": lambda M: M.tensor(1.)[M.tensor(1.)],
+    "index by two float tensors": lambda M: M.ones(2)[M.tensor([1.]), M.tensor([1.])],
+    "index by float lists": lambda M: M.ones(2)[[1.5], [1.5]],
+    "index by a float tensor": lambda M: M.ones(2)[M.tensor(1.)],
+    "cross length before broadcast": lambda M: M.cross(M.ones(3, 3), M.ones(6, 3), dim=-2),
+    "cross float dim": lambda M: M.cross(M.ones(2, 3), M.ones(4, 3), dim=1.5),
+}
+
+
+@pytest.mark.parametrize("case", list(_MESSAGES))
+def test_message_matches_torch(case):
+    assert_same_outcome(_MESSAGES[case])
