@@ -77,9 +77,17 @@ def _infer(data: Any) -> tuple:
             raise ValueError("only one element tensors can be converted to Python scalars")
         vals = [x.item() if isinstance(x, Tensor) else x for x in flat]
         dt = None
-        for x, v in zip(flat, vals):
-            d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
-            dt = d if dt is None else D.promote_types(dt, d)
+        try:
+            for x, v in zip(flat, vals):
+                d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
+                dt = d if dt is None else D.promote_types(dt, d)
+        except TypeError:
+            first = data
+            while isinstance(first, (list, tuple)) and first:
+                first = first[0]
+            if isinstance(first, str) and first:  # torch sizes the data by its first elements: a str never ends
+                raise ValueError("too many dimensions 'str'") from None
+            raise
         dt = dt or D.get_default_dtype()
         if dt is D.int64 and any(type(v) is int and not -2 ** 63 <= v < 2 ** 63 for v in vals):
             # past int64: tensor() refuses it unless a dtype is given (tensor([2 ** 64], dtype=float32))
@@ -89,7 +97,7 @@ def _infer(data: Any) -> tuple:
         return arr, dt
     if isinstance(data, (bool, int, float)):
         return np.array(data), _scalar_dtype(data)
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    return np.array(data), _scalar_dtype(data)  # (raises torch's error)
 
 
 def _scalar_dtype(v: Any) -> D.dtype:
@@ -99,7 +107,9 @@ def _scalar_dtype(v: Any) -> D.dtype:
         return D.int64
     if isinstance(v, (float, np.floating)):
         return D.get_default_dtype()
-    raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+    if isinstance(v, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(v).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
 
 
 def _flatten(data: Any):
@@ -156,7 +166,20 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     A.check_dtype(dtype, "tensor")
     if dtype is not None and isinstance(data, (list, tuple)):
         _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
-    arr, dt = _infer(data)
+    try:
+        arr, dt = _infer(data)
+    except (TypeError, RuntimeError) as e:
+        if dtype is not None and not isinstance(data, (str, bytes)) and str(e).startswith(
+                ("new(): invalid data type", "Could not infer dtype of")):
+            # with a dtype, torch converts each element straight to it, with Python's own error
+            items = _flatten(data) if isinstance(data, (list, tuple)) else (data,)
+            bad = next((type(v).__name__ for v in items
+                        if not isinstance(v, (bool, int, float, np.number, np.bool_, Tensor))), None)
+            if bad is not None:
+                if D.to_dtype(dtype).is_floating_point:
+                    raise TypeError(f"must be real number, not {bad}") from None
+                raise TypeError(f"'{bad}' object cannot be interpreted as an integer") from None
+        raise
     if (dtype is None and dt is D.int64 and arr.dtype.kind in "uO" and isinstance(data, (int, list, tuple))
             and not isinstance(data, bool)):  # inferred int64: each Python int is unpacked as a C long long
         for v in arr.ravel().tolist():

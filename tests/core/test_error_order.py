@@ -175,3 +175,44 @@ _MESSAGES = {
 @pytest.mark.parametrize("case", list(_MESSAGES))
 def test_message_matches_torch(case):
     assert_same_outcome(_MESSAGES[case])
+
+
+# ---- tensor() from data that holds no numbers -------------------------------------------------------------
+
+_TENSOR_DATA = {
+    # a str first: torch sizes the data by its first elements, and a non-empty str never ends
+    "str alone in a list": lambda M: M.tensor(["a"]),
+    "str first": lambda M: M.tensor(["a", 1]),
+    "str first, nested": lambda M: M.tensor([["a", "b"]]),
+    "str first, with dtype": lambda M: M.tensor(["a"], dtype=M.float32),
+    "empty str first": lambda M: M.tensor(["", 1]),
+    # a str or bytes later: the inference refuses its type
+    "str later": lambda M: M.tensor([1, "a"]),
+    "str later, nested": lambda M: M.tensor([[1, "x"], [2, 3]]),
+    "bytes later": lambda M: M.tensor([1, b"x"]),
+    "str alone": lambda M: M.tensor("abc"),
+    "str alone, with dtype": lambda M: M.tensor("a", dtype=M.float32),
+    # any other type: the inference's RuntimeError
+    "None": lambda M: M.tensor(None),
+    "None in a list": lambda M: M.tensor([1, None]),
+    "object in a nested list": lambda M: M.tensor([[1], [object()]]),
+    "dict": lambda M: M.tensor({1: 2}),
+    "set": lambda M: M.tensor({1, 2}),
+    "generator": lambda M: M.tensor(x for x in [1, 2]),
+    # with a dtype, each element is converted straight to it: Python's own conversion error
+    "str later, float dtype": lambda M: M.tensor([1, "a"], dtype=M.float32),
+    "str later, half dtype": lambda M: M.tensor([1, "ab"], dtype=M.float16),
+    "str later, int dtype": lambda M: M.tensor([1, "a"], dtype=M.int64),
+    "str later, bool dtype": lambda M: M.tensor([1, "a"], dtype=M.bool),
+    "str row, float dtype": lambda M: M.tensor([[1, 2], ["a", "b"]], dtype=M.float32),
+    "None, float dtype": lambda M: M.tensor([None], dtype=M.float32),
+    "None later, int dtype": lambda M: M.tensor([1, None], dtype=M.int64),
+    "None before a str, float dtype": lambda M: M.tensor([None, "a"], dtype=M.float32),
+    "object, int dtype": lambda M: M.tensor(object(), dtype=M.int64),
+    "None alone, float dtype": lambda M: M.tensor(None, dtype=M.float32),
+}
+
+
+@pytest.mark.parametrize("case", list(_TENSOR_DATA))
+def test_tensor_from_non_numeric_data_matches_torch(case):
+    assert_same_outcome(_TENSOR_DATA[case])
