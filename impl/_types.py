@@ -1,6 +1,7 @@
 """Small value types: Size (a tuple that prints like torch.Size) and device."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -28,9 +29,9 @@ class device:
             spec, index = "cuda", spec
         if not isinstance(spec, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({type(spec).__name__})")
-        kind, _, idx = spec.partition(":")
-        if kind not in ("cpu", "cuda"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {spec}")
+        kind, colon, idx = spec.partition(":")
+        if kind not in ("cpu", "cuda") or (colon and not (idx.isdigit() and idx.isascii())) or idx[:1] == "0" != idx:
+            _refuse_device_string(spec)
         self.type = kind
         self.index = int(idx) if idx else index
 
@@ -52,6 +53,23 @@ class device:
 
 
 CPU = device("cpu")
+
+# torch's device types, in its own order (c10/core/DeviceType.cpp), for its message on an unknown one
+_TORCH_DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, "
+                       "mps, meta, hpu, mtia, privateuseone")
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::(0|[1-9][0-9]*))?")
+
+
+def _refuse_device_string(spec: str) -> None:
+    """torch's error for a device string that is not cpu or cuda[:N] (c10::Device's parser): malformed
+    (not name[:index], an index with a leading zero or a sign), or a name that is no device type.
+    (torch accepts its other device types, which this library does not have.)"""
+    if not spec:
+        raise RuntimeError("Device string must not be empty")
+    if not _DEVICE_STRING.fullmatch(spec) or not spec.isascii():
+        raise RuntimeError(f"Invalid device string: '{spec}'")
+    raise RuntimeError(f"Expected one of {_TORCH_DEVICE_TYPES} device type at start of device string: "
+                       f"{spec.partition(':')[0]}")
 
 
 def as_device(d: Any) -> device:

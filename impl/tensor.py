@@ -87,6 +87,16 @@ def fresh_result(arr: Any, dtype: D.dtype, dev: device) -> Tensor:
     return t
 
 
+def _size_dim_error(name: str, dim: Any, shape: tuple) -> Exception | None:
+    """torch's error for size(dim)/stride(dim) with a bad dim: the argument parser's TypeError (worded
+    for a positional dim, the usual call), or any dim of a 0-d tensor; None: wrap_dim's own error."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        return TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+    if not shape:
+        return IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return None
+
+
 class Tensor:
     # What every tensor sets (geometry, the array cache, what each op reads for autograd); _st is None
     # until the storage object is needed (see _storage).
@@ -158,7 +168,10 @@ class Tensor:
     def size(self, dim: int | None = None):
         if dim is None:
             return Size(self._shape)
-        return self._shape[geo.wrap_dim(dim, len(self._shape))]
+        try:
+            return self._shape[geo.wrap_dim(dim, len(self._shape))]
+        except (TypeError, IndexError) as e:
+            raise _size_dim_error("size", dim, self._shape) or e from None
 
     @property
     def dtype(self) -> D.dtype:
@@ -192,7 +205,10 @@ class Tensor:
     def stride(self, dim: int | None = None):
         if dim is None:
             return self._stride
-        return self._stride[geo.wrap_dim(dim, len(self._shape))]
+        try:
+            return self._stride[geo.wrap_dim(dim, len(self._shape))]
+        except (TypeError, IndexError) as e:
+            raise _size_dim_error("stride", dim, self._shape) or e from None
 
     def storage_offset(self) -> int:
         return self._offset

@@ -40,6 +40,24 @@ def check_dims(dim: Any, opname: str) -> Any:
     return dim
 
 
+def int_list_error(value: Any, opname: str, argname: str = "dim") -> TypeError:
+    """torch's argument-parser error for a `tuple of ints` argument (sum's dim) given something else: a
+    non-int scalar, or a sequence with a non-int element (the first element is checked on its own).
+    The wording is that of a keyword argument: the "(position N)" torch adds when the argument came
+    positionally is not known here."""
+    what = f"{opname}(): argument '{argname}'"
+    if not isinstance(value, (list, tuple)):
+        return TypeError(f"{what} must be tuple of ints, not {type(value).__name__}")
+    for i, v in enumerate(value):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+            continue
+        if i == 0:  # (given positionally, torch says "but found element of type float at pos 0")
+            return TypeError(f"{what} must be tuple of ints, not {type(value).__name__}")
+        return TypeError(f'{what} failed to unpack the object at pos {i + 1} with error "type must be tuple of '
+                         f'ints,but got {type(v).__name__}"')
+    return TypeError(f"{what} must be tuple of ints, not {type(value).__name__}")
+
+
 def check_dtype(x: Any, opname: str, argname: str = "dtype") -> Any:
     """A dtype= argument: None or an impl dtype (a str such as 'float32' is torch's TypeError)."""
     if x is None or isinstance(x, D.dtype):

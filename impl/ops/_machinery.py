@@ -159,17 +159,31 @@ def record_multi(outs: Sequence[Tensor], name: str, inputs: Sequence[Any], backw
 
 def check_inplace_target(target: Tensor, result_dtype: D.dtype, result_shape: tuple, others: Sequence[Any],
                          allow_overlap: bool = False) -> None:
-    """Every check an in-place write needs, done before anything is written so errors change nothing."""
-    if not D.can_cast(result_dtype, target._dtype):
-        raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
-                           f"{D.type_name(target._dtype)}")
+    """Every check an in-place write needs, done before anything is written so errors change nothing.
+    In torch's order: autograd's leaf checks and TensorIterator's memory-overlap checks (check_inplace_first),
+    then the shape (compute_shape), then the dtype cast (compute_types)."""
+    check_inplace_first(target, others, allow_overlap)
     if result_shape != target._shape and geo.broadcast_shapes(result_shape, target._shape) != target._shape:
         raise RuntimeError(f"output with shape {list(target._shape)} doesn't match the broadcast shape "
                            f"{list(geo.broadcast_shapes(result_shape, target._shape))}")
+    if not D.can_cast(result_dtype, target._dtype):
+        raise RuntimeError(f"result type {D.type_name(result_dtype)} can't be cast to the desired output type "
+                           f"{D.type_name(target._dtype)}")
+
+
+def check_inplace_first(target: Tensor, others: Sequence[Any], allow_overlap: bool = False) -> None:
+    """The checks torch makes on an in-place target before it looks at shapes or dtypes: the autograd
+    layer's (a leaf, or a view of one, that requires grad), then TensorIterator's memory overlap (build's
+    compute_mem_overlaps).  A broadcast error between the operands comes after these."""
+    check_inplace_leaf(target)
     if not allow_overlap:
         check_writable(target)
     for o in others:
         check_no_partial_overlap(target, o)
+
+
+def check_inplace_leaf(target: Tensor) -> None:
+    """The autograd layer's check of an in-place target, before the op itself checks anything."""
     if grad_mode.is_grad_enabled() and target._requires_grad:
         if target._grad_fn is None and target._base is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")

@@ -73,15 +73,20 @@ def convert(self: Tensor, dtype: Any = None, device: Any = None, copy: bool = Fa
 def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
-    geo_shape = geo.broadcast_shapes(self._shape, src._shape)
-    if geo_shape != self._shape:
-        raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast shape "
-                           f"{list(geo_shape)}")
     # torch returns early (no overlap checks, nothing written; the version still bumps) when src is self or
     # the very same memory seen the same way
     same = src is self or (same_storage(src, self) and src._offset == self._offset
                            and src._stride == self._stride and src._shape == self._shape
                            and src._dtype is self._dtype)
+    try:
+        geo_shape = geo.broadcast_shapes(self._shape, src._shape)
+    except RuntimeError:  # the leaf and memory-overlap checks come before the broadcast's
+        M.check_inplace_first(self, (src,))
+        raise
+    if geo_shape != self._shape:
+        M.check_inplace_first(self, (src,))
+        raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the broadcast shape "
+                           f"{list(geo_shape)}")
     M.check_inplace_target(self, self._dtype, src._shape, () if same else (src,), allow_overlap=same)
     if same:
         self._bump()

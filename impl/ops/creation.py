@@ -15,19 +15,37 @@ from . import _args as A
 
 
 def _size(args: Sequence[Any], opname: str) -> tuple:
+    """The size of a factory: `*size` varargs (ones(2, 3)) or one sequence (ones((2, 3)))."""
+    given = args
     if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
         args = tuple(args[0])
     out = []
-    for a in args:
+    for i, a in enumerate(args):
         if isinstance(a, Tensor) and a.numel() == 1 and not a._dtype.is_floating_point:
             a = a.item()
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise TypeError(f"{opname}(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(a).__name__}")
+            raise _size_type_error(opname, given, i, a)
         out.append(int(a))
     if any(s < 0 for s in out):
+        if opname == "zeros":  # (zeros checks its sizes itself)
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {out}")
     return tuple(out)
+
+
+def _size_type_error(opname: str, given: Sequence[Any], i: int, a: Any) -> TypeError:
+    """torch's argument parser on a `*size` argument with a non-int element `a` at index i (positional)."""
+    t = type(a).__name__
+    seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
+    if i:
+        return TypeError(f"{opname}(): argument 'size' failed to unpack the object at pos {i + 1} with error "
+                         f"\"type must be tuple of ints,but got {t}\"")
+    if seq:
+        return TypeError(f"{opname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                         f"type {t} at pos 0")
+    if len(given) > 1:  # a first element that is no int: the varargs are not taken as the size
+        return TypeError(f"{opname}() takes 1 positional argument but {len(given)} were given")
+    return TypeError(f"{opname}(): argument 'size' (position 1) must be tuple of ints, not {t}")
 
 
 def _finish(arr: Any, dtype: D.dtype, dev: Any, requires_grad: bool) -> Tensor:
@@ -59,9 +77,17 @@ def _infer(data: Any) -> tuple:
             raise ValueError("only one element tensors can be converted to Python scalars")
         vals = [x.item() if isinstance(x, Tensor) else x for x in flat]
         dt = None
-        for x, v in zip(flat, vals):
-            d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
-            dt = d if dt is None else D.promote_types(dt, d)
+        try:
+            for x, v in zip(flat, vals):
+                d = x._dtype if isinstance(x, Tensor) else _scalar_dtype(v)
+                dt = d if dt is None else D.promote_types(dt, d)
+        except TypeError:
+            first = data
+            while isinstance(first, (list, tuple)) and first:
+                first = first[0]
+            if isinstance(first, str) and first:  # torch sizes the data by its first elements: a str never ends
+                raise ValueError("too many dimensions 'str'") from None
+            raise
         dt = dt or D.get_default_dtype()
         if dt is D.int64 and any(type(v) is int and not -2 ** 63 <= v < 2 ** 63 for v in vals):
             # past int64: tensor() refuses it unless a dtype is given (tensor([2 ** 64], dtype=float32))
@@ -71,7 +97,7 @@ def _infer(data: Any) -> tuple:
         return arr, dt
     if isinstance(data, (bool, int, float)):
         return np.array(data), _scalar_dtype(data)
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    return np.array(data), _scalar_dtype(data)  # (raises torch's error)
 
 
 def _scalar_dtype(v: Any) -> D.dtype:
@@ -81,7 +107,9 @@ def _scalar_dtype(v: Any) -> D.dtype:
         return D.int64
     if isinstance(v, (float, np.floating)):
         return D.get_default_dtype()
-    raise TypeError(f"Could not infer dtype of {type(v).__name__}")
+    if isinstance(v, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(v).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
 
 
 def _flatten(data: Any):
@@ -138,7 +166,20 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     A.check_dtype(dtype, "tensor")
     if dtype is not None and isinstance(data, (list, tuple)):
         _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
-    arr, dt = _infer(data)
+    try:
+        arr, dt = _infer(data)
+    except (TypeError, RuntimeError) as e:
+        if dtype is not None and not isinstance(data, (str, bytes)) and str(e).startswith(
+                ("new(): invalid data type", "Could not infer dtype of")):
+            # with a dtype, torch converts each element straight to it, with Python's own error
+            items = _flatten(data) if isinstance(data, (list, tuple)) else (data,)
+            bad = next((type(v).__name__ for v in items
+                        if not isinstance(v, (bool, int, float, np.number, np.bool_, Tensor))), None)
+            if bad is not None:
+                if D.to_dtype(dtype).is_floating_point:
+                    raise TypeError(f"must be real number, not {bad}") from None
+                raise TypeError(f"'{bad}' object cannot be interpreted as an integer") from None
+        raise
     if (dtype is None and dt is D.int64 and arr.dtype.kind in "uO" and isinstance(data, (int, list, tuple))
             and not isinstance(data, bool)):  # inferred int64: each Python int is unpacked as a C long long
         for v in arr.ravel().tolist():
@@ -366,7 +407,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if not all(math.isfinite(v) for v in vals[:2]):
         raise RuntimeError(f"unsupported range: {float(vals[0]):g} -> {float(vals[1]):g}")
     if (vals[1] - vals[0]) * vals[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = D.get_default_dtype() if any(isinstance(v, float) for v in vals) else D.int64
     dt = D.to_dtype(dtype)

@@ -93,13 +93,29 @@ def basic_index(x: Tensor, idx: Any, real: Any = None) -> Tensor:
     return out if changed else V.alias(x)
 
 
+def _float_index_error(x: Tensor, idx: Any) -> IndexError:
+    """A floating index tensor: torch first counts the dims the whole index consumes (a bool or byte tensor
+    its own dims, any other index one), so too many indices is the error then."""
+    consumed = 0
+    for i in _as_tuple(idx):
+        if i is None or i is Ellipsis or isinstance(i, (bool, np.bool_)):
+            continue
+        if isinstance(i, Tensor) and i._dtype in (D.bool_, D.uint8):
+            consumed += i.dim()
+        else:
+            consumed += 1
+    if consumed > x.dim():
+        return IndexError(f"too many indices for tensor of dimension {x.dim()}")
+    return IndexError("tensors used as indices must be long, int, byte or bool tensors")
+
+
 def _np_index(x: Tensor, idx: Any) -> tuple:
     """Translate an advanced index into a NumPy index, checking what torch checks."""
     out = []
     for i in _as_tuple(idx):
         if isinstance(i, Tensor):
             if i._dtype.is_floating_point:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+                raise _float_index_error(x, idx)
             if i._dtype is D.uint8 and i.dim():  # a byte tensor is a mask (deprecated), not integer indices
                 warnings.warn("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool "
                               "instead.", UserWarning, stacklevel=4)
@@ -111,7 +127,7 @@ def _np_index(x: Tensor, idx: Any) -> tuple:
             if arr.size == 0 and arr.dtype.kind == "f":
                 arr = arr.astype(np.int64)  # x[[]]: torch makes an empty list an int64 index
             if arr.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+                raise _float_index_error(x, idx)
             out.append(x._xp.asarray(arr))
         elif isinstance(i, slice):
             out.append(slice(*_slice_ints(i)))

@@ -18,9 +18,10 @@ def _out_name(d: D.dtype) -> str:
 
 
 def _same_dtype(a: Tensor, b: Tensor) -> None:
+    """mm's check (addmm_impl_cpu_), which names the dtypes as C++ types (c10::Half, long int)."""
     if a._dtype is not b._dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a._dtype.name.replace('float32', 'float').replace('float64', 'double')} != "
-                           f"{b._dtype.name.replace('float32', 'float').replace('float64', 'double')}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_out_name(a._dtype)} != "
+                           f"{_out_name(b._dtype)}")
 
 
 _BOOL_KERNEL = {"mm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "bmm", "dot": "dot"}
@@ -79,7 +80,13 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Any = None) -> Tensor:
     if input._shape[0] != mat2._shape[0] or input._shape[2] != mat2._shape[1]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{input._shape[0]}, "
                            f"{input._shape[2]}] but got: [{mat2._shape[0]}, {mat2._shape[1]}].")
-    _same_dtype(input, mat2)
+    if input._dtype is not mat2._dtype:  # bmm's kernel dispatches on batch1's dtype, then checks batch2's
+        if isinstance(out, Tensor) and out._dtype is not mat2._dtype:  # (its meta's check, first)
+            raise RuntimeError(f"Expected out tensor to have dtype {_out_name(mat2._dtype)}, but got "
+                               f"{_out_name(out._dtype)} instead")
+        if input._dtype is D.bool_:
+            raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+        raise RuntimeError(f"expected scalar type {D.type_name(input._dtype)} but found {D.type_name(mat2._dtype)}")
     return _product("bmm", "BmmBackward0", input, mat2, lambda a, b: a @ b,
                     lambda g, a, b: (g[0].bmm(b.transpose(1, 2)), a.transpose(1, 2).bmm(g[0])), out)
 
@@ -106,7 +113,8 @@ def mv(input: Tensor, vec: Tensor, *, out: Any = None) -> Tensor:
     if input._shape[1] != vec._shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input._shape[0]}), mat ({input._shape[0]}x{input._shape[1]}), "
                            f"vec ({vec._shape[0]})")
-    _same_dtype(input, vec)
+    if input._dtype is not vec._dtype:  # torch's mv is addmv_ into a result of vec's dtype
+        _same_dtypes("addmv", vec, input, vec)
     return _product("mv", "MvBackward0", input, vec, lambda a, b: a @ b,
                     lambda g, a, b: (g[0].unsqueeze(1) * b, a.t().mv(g[0])), out)
 
@@ -715,13 +723,14 @@ M.export("ger")(outer)
 def _cross(input: Tensor, other: Tensor, dim: Any, opname: str, out: Any = None) -> Tensor:
     M.check_tensor(input, opname)
     M.check_tensor(other, opname, "other")
+    if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
+        raise TypeError(f"{opname}(): argument 'dim' must be int, not {type(dim).__name__}")  # (the parser's)
     if input._dtype is not other._dtype:
         raise RuntimeError(f"expected scalar type {_dtype_name(input._dtype)} but found {_dtype_name(other._dtype)}")
     if input.dim() != other.dim():
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if input._dtype is D.bool_:
         raise NotImplementedError("\"linalg_cross\" not implemented for 'Bool'")
-    shape = geo.broadcast_shapes(input._shape, other._shape)
     if dim is None:
         import warnings
 
@@ -734,11 +743,12 @@ def _cross(input: Tensor, other: Tensor, dim: Any, opname: str, out: Any = None)
         d = cands[0]
         shown = d
     else:
-        d = geo.wrap_dim(dim, len(shape))
+        d = geo.wrap_dim(dim, input.dim())
         shown = dim
     if input._shape[d] != 3 or other._shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {shown} must have length 3. Got {input._shape[d]} and "
                            f"{other._shape[d]}")
+    shape = geo.broadcast_shapes(input._shape, other._shape)  # (after the length check, as in torch)
     exact_out(out, input._dtype)
     no_overlap(out, input, other)
     xp = input._xp

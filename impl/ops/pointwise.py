@@ -76,10 +76,14 @@ class Binary:
     # the operand dtypes for which _fast_binary's shortcuts are exact: never half (computed in float32),
     # never bool for subtraction (an error), only floating types for true division (ints become floats)
     fast_dtypes: frozenset = field(init=False, repr=False, compare=False, default=frozenset())
+    # an integer-only op (bitwise): its CPU kernel's name, for torch's NotImplementedError on a floating type
+    int_kernel: str = ""
 
     def __post_init__(self) -> None:
         if self.dtype_rule == "true_div":
             fast = frozenset((D.float32, D.float64))
+        elif self.int_kernel:
+            fast = frozenset(d for d in _NOT_HALF if not d.is_floating_point)
         elif self.name in ("sub", "rsub"):
             fast = _NOT_HALF - {D.bool_}
         else:
@@ -98,7 +102,9 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         M.check_tensor(x, op.name)
     dt = x._dtype
     if op.no_bool and dt is D.bool_:
-        if inplace:  # TensorIterator refuses an overlapping target before the kernel rejects the dtype
+        if inplace and op.no_bool_exc is NotImplementedError:
+            # TensorIterator refuses an overlapping target before the kernel's dispatch rejects the dtype
+            # (a check in the op itself, neg's or relu's, comes before TensorIterator)
             M.check_writable(x)
         raise op.no_bool_exc(op.no_bool)
     rdt = dt if dt.is_floating_point else _unary_dtype(op, x)
@@ -184,11 +190,6 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
     A.check_scalar_int(alpha)  # (before sub negates it)
     like = M.same_device(op.name, a, b)
     cdt, rdt = _binary_dtype(op, a, b)
-    if alpha is not None and alpha != 1:
-        if not rdt.is_floating_point and isinstance(alpha, float):
-            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-    if isinstance(alpha, (bool, np.bool_)) and rdt is not D.bool_:
-        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if op.name in ("sub", "rsub"):
         bools = [_is_bool(a), _is_bool(b)]
         if all(bools):
@@ -197,9 +198,29 @@ def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: boo
         if any(bools):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                                "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-    shape = geo.broadcast_shapes(a._shape, b._shape if isinstance(b, Tensor) else ())
+    try:
+        shape = geo.broadcast_shapes(a._shape, b._shape if isinstance(b, Tensor) else ())
+    except RuntimeError:
+        if inplace:  # torch's autograd and memory-overlap checks come before the broadcast error
+            M.check_inplace_first(a, (b,))
+        raise
     if inplace:
         M.check_inplace_target(a, rdt, shape, (b,))
+    # add/sub's alpha_check runs after TensorIterator's build (overlap, shape and cast checks)
+    if alpha is not None and alpha != 1:
+        if not rdt.is_floating_point and isinstance(alpha, float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, (bool, np.bool_)) and rdt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if op.int_kernel and cdt.is_floating_point:  # the kernel's dispatch, after TensorIterator's checks
+        if isinstance(out, Tensor):
+            M.check_writable(out)
+            for t in (a, b):
+                M.check_no_partial_overlap(out, t)
+            if not D.can_cast(rdt, out._dtype):
+                raise RuntimeError(f"result type {D.type_name(rdt)} can't be cast to the desired output type "
+                                   f"{D.type_name(out._dtype)}")
+        raise NotImplementedError(f"\"{op.int_kernel}\" not implemented for '{D.type_name(cdt)}'")
     if alpha is not None and alpha != 1:  # converted checked to the common dtype; sub adds -alpha
         A.check_fits(_negated(alpha) if op.name == "sub" else alpha, cdt)
         if op.name == "sub" and type(alpha) is int and not -2 ** 63 < alpha < 2 ** 63:
@@ -286,7 +307,12 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
 
 def _binary(op: Binary, a: Any, b: Any, out: Tensor | None = None, inplace: bool = False,
             alpha: Any = None) -> Tensor:
-    arr = _fast_binary(op, a, b) if out is None and alpha is None else None
+    try:
+        arr = _fast_binary(op, a, b) if out is None and alpha is None else None
+    except RuntimeError:  # operands that do not broadcast
+        if inplace:  # torch's autograd and memory-overlap checks come first
+            M.check_inplace_first(a, (b,))
+        raise
     if arr is not None:
         like = a
         cdt = a._dtype
@@ -401,9 +427,9 @@ BINARY = [
     Binary("div", lambda xp, a, b: xp.true_divide(a, b),
            lambda g, a, b, y, al, wb: (g / b, None if a is None else -g * ((a / b) / b)), "DivBackward0",
            "true_div", a_for="b"),  # torch's order: b*b underflows
-    Binary("bitwise_and", lambda xp, a, b: a & b, None, "", saves=""),
-    Binary("bitwise_or", lambda xp, a, b: a | b, None, "", saves=""),
-    Binary("bitwise_xor", lambda xp, a, b: a ^ b, None, "", saves=""),
+    Binary("bitwise_and", lambda xp, a, b: a & b, None, "", saves="", int_kernel="bitwise_and_cpu"),
+    Binary("bitwise_or", lambda xp, a, b: a | b, None, "", saves="", int_kernel="bitwise_or_cpu"),
+    Binary("bitwise_xor", lambda xp, a, b: a ^ b, None, "", saves="", int_kernel="bitwise_xor_cpu"),
     Binary("eq", lambda xp, a, b: a == b, None, "", "compare", ""),
     Binary("ne", lambda xp, a, b: a != b, None, "", "compare", ""),
     Binary("lt", lambda xp, a, b: a < b, None, "", "compare", ""),
@@ -615,7 +641,7 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
 
 def _invert(self: Tensor) -> Tensor:
     if self._dtype.is_floating_point:
-        raise TypeError("bitwise_not_cpu not implemented for 'Float'")
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     arr = ~self._array
     return M.wrap(arr, self._dtype, self, (self,))
 
@@ -692,6 +718,8 @@ def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backwa
 def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace: bool = False,
            opname: str = "clamp") -> Tensor:
     M.check_tensor(input, opname)
+    if inplace:
+        M.check_inplace_leaf(input)  # the autograd layer's check comes before clamp's own
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     bounds = [b for b in (min, max) if b is not None]
@@ -706,6 +734,12 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
             M.check_scalar(b, opname)
             A.check_scalar_int(b)
     rdt = D.result_type(input, min, max)
+    if inplace and not tensor_bounds and not D.can_cast(rdt, input._dtype):
+        # clamp_ with Number bounds checks the cast itself, before TensorIterator (C++ type name)
+        from ._out import _C_NAMES
+
+        raise RuntimeError(f"result type {D.type_name(rdt)} can't be cast to the desired output type "
+                           f"{_C_NAMES[input._dtype.name]}")
     if rdt is D.bool_ and not tensor_bounds:
         kind = "clamp" if len(bounds) == 2 else ("clamp_min" if min is not None else "clamp_max")
         raise NotImplementedError(f"\"{kind}_scalar_cpu\" not implemented for 'Bool'")

@@ -34,7 +34,10 @@ def _sum_dtype(x: Tensor, dtype: Any) -> D.dtype:
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
     M.check_tensor(input, "sum")
     ndim = len(input._shape)
-    dims = M.dims_arg(dim, ndim)
+    try:
+        dims = M.dims_arg(dim, ndim)
+    except TypeError:  # not an int, nor a sequence of ints: the argument parser's error
+        raise A.int_list_error(dim, "sum") from None
     rdt = _sum_dtype(input, dtype)
     a = input._array
     # half precision accumulates in float32, like torch
@@ -642,11 +645,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     k = A.check_int(k, "topk", "k")
     _int_dim(dim, "topk")
     d = geo.wrap_dim(dim, input.dim())
+    size = input._shape[d] if input.dim() else 1
+    if not 0 <= k <= size:  # (topk's meta, before the CPU kernel refuses bool)
+        raise RuntimeError("selected index k out of range")
     if input._dtype is D.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
-    size = input._shape[d] if input.dim() else 1
-    if not 0 <= k <= size:
-        raise RuntimeError("selected index k out of range")
     xp = input._xp
     if input.dim():
         a = input._array

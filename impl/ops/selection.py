@@ -153,7 +153,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
     M.check_tensor(mask, "masked_select", "mask")
     if mask._dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = geo.broadcast_shapes(input._shape, mask._shape)
+    shape = geo.broadcast_shapes(mask._shape, input._shape)  # (torch's order: the mask's size first)
     exact_out(out, input._dtype)
     no_overlap(out, input, mask)
     xp = input._xp
@@ -464,7 +464,9 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
                                f"{value.dim()} dimension(s).")
     else:
         M.check_scalar(value, opname)
-    shape = geo.broadcast_shapes(input._shape, mask._shape)
+    # (mask, input): torch's expand_outplace(mask, self) names the mask's size first
+    shape = geo.broadcast_shapes(mask._shape, input._shape) if not inplace else \
+        geo.broadcast_shapes(input._shape, mask._shape)
     if inplace:
         if geo.has_internal_overlap(input._shape, input._stride):
             # torch still allows this (deprecated): every alias of an element gets the value

@@ -279,7 +279,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     d = geo.wrap_dim(dim, n)
     size = in_shape[d]
     if not -size <= index < size:
-        raise IndexError(f"index {index} is out of bounds for dimension {d} with size {size}")
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input._shape)} at "
+                         f"dimension {d}")
     i = index % size
     st = input._stride
     return make_view(input, in_shape[:d] + in_shape[d + 1:], st[:d] + st[d + 1:], input._offset + i * st[d],
