@@ -267,6 +267,8 @@ def run_record(env: Env, op: OpSpec, check: Check, oracle: str, dtype: str | Non
 
     if check.name in op.skip:
         return done(status="skip", reason=op.skip[check.name])
+    if env.device == "cuda" and check.name in op.cuda_skip:
+        return done(status="skip", reason="on CUDA: " + op.cuda_skip[check.name])
     if oracle == "jax" and not op.jax:
         return done(status="skip", reason=f"no JAX oracle: {op.jax_reason}")
     if not modes_for(op, check, oracle, dtype):

@@ -193,7 +193,9 @@ class TorchLikeRunner:
         if isinstance(like, list):
             return [self.cotangent(x, seed + i) for i, x in enumerate(like)]
         arr = cotangent_array(tuple(like.shape), dt.name_of(like.dtype), seed)
-        return self.tensor(arr)
+        if self.device == "cpu":
+            return self.tensor(arr)
+        return self.module.tensor(arr, device=like.device)  # (.to('cpu') of a CUDA input has a CPU output)
 
     def backward(self, outs: Any, ct: Any, **kw: Any) -> Outcome:
         """outs.backward(ct) for one output (the Tensor method), autograd.backward for several."""

@@ -194,7 +194,7 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
     if dtype is not None and not isinstance(data, (np.ndarray, np.generic, Tensor, list, tuple)):
         _check_data([data], dt)
     xp, dev = _xp(device)
-    if isinstance(data, np.ndarray) and xp is np:
+    if isinstance(data, np.ndarray):
         # torch.tensor(ndarray) is from_numpy (negative strides: ValueError) then a preserve_format copy: the
         # array's element strides when dense (an empty array always is), else dense in their order
         if any(s < 0 for s in data.strides):
@@ -202,11 +202,11 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
                              "strides are not currently supported. (You can probably work around this by making a "
                              "copy of your array  with array.copy().) ")
         stride = geo.like_strides(data.shape, tuple(s // data.dtype.itemsize for s in data.strides))
-        flat = np.zeros(geo.storage_extent(data.shape, stride, 0), dtype=dt.np)
+        flat = xp.zeros(geo.storage_extent(data.shape, stride, 0), dtype=dt.np)
         t = Tensor._make(Storage(flat, dev), data.shape, stride, 0, dt)
         if arr.size:
             with M.errstate():
-                t._array[...] = arr.astype(dt.np, copy=False)
+                t._array[...] = xp.asarray(arr.astype(dt.np, copy=False))  # (on CUDA: one host-to-device copy)
         return t.requires_grad_(True) if requires_grad else t
     with M.errstate():  # tensor(65520.0, dtype=float16) is inf in torch, silently
         out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies

@@ -219,7 +219,7 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
         return getitem(view, rest)
     np_idx = _np_index(self, idx)
     try:
-        arr = self._array[np_idx]
+        arr = _indexed(self, np_idx)
     except IndexError as e:
         err, np_idx, _ = _index_error(self, items, np_idx, e)
         if err is not None:
@@ -230,6 +230,16 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
     # the index tensors are saved like torch saves them, so a second backward without retain_graph raises
     saved = [i for i in _as_tuple(idx) if isinstance(i, Tensor)]
     return M.record(out, "IndexBackward0", [self], lambda g, *s: (_index_grad(g[0], in_shape, np_idx),), saved)
+
+
+def _indexed(x: Tensor, np_idx: tuple) -> Any:
+    """x._array[np_idx], refusing an out-of-range index with NumPy's IndexError on every backend: CuPy
+    wraps such an index silently, so its indices are first tried on a NumPy stand-in (no memory: strides 0)."""
+    arr = x._array
+    if type(arr) is not np.ndarray:
+        ghost = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), x._shape, (0,) * len(x._shape))
+        ghost[tuple(_backend.to_numpy(i) if hasattr(i, "__cuda_array_interface__") else i for i in np_idx)]
+    return arr[np_idx]
 
 
 def _index_result(x: Tensor, items: tuple, arr: Any) -> Tensor:
@@ -463,7 +473,7 @@ def _index_put(self: Tensor, idx: Any, value: Any) -> None:
     np_idx = _np_index(self, idx)
     oob = None  # an index out of range: torch's kernel refuses it after the value's checks
     try:
-        region_shape = self._array[np_idx].shape
+        region_shape = _indexed(self, np_idx).shape
     except IndexError as e:
         oob, np_idx, deferred = _index_error(self, _as_tuple(idx), np_idx, e)
         if oob is not None and not deferred:

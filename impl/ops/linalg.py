@@ -25,12 +25,23 @@ def _same_dtype(a: Tensor, b: Tensor) -> None:
 
 
 _BOOL_KERNEL = {"mm": "addmm_impl_cpu_", "mv": "addmv_impl_cpu", "bmm": "bmm", "dot": "dot"}
+# torch's CUDA products go through cuBLAS: floating dtypes only, refused under these kernel names
+_CUDA_KERNEL = {"mm": "addmm_cuda", "addmm": "addmm_cuda", "addbmm": "addmm_cuda", "mv": "addmv_impl_cuda",
+                "addmv": "addmv_impl_cuda", "bmm": "baddbmm_cuda", "baddbmm": "baddbmm_cuda", "dot": "dot"}
+
+
+def _kernel_dtype(name: str, dtype: D.dtype, dev: Any) -> None:
+    """The dtypes the product's kernel on this device implements (bool on CPU; only floats on CUDA)."""
+    if dev.type == "cuda":
+        if not dtype.is_floating_point and name in _CUDA_KERNEL:
+            raise NotImplementedError(f"\"{_CUDA_KERNEL[name]}\" not implemented for '{D.type_name(dtype)}'")
+    elif dtype is D.bool_:
+        raise NotImplementedError(f"\"{_BOOL_KERNEL.get(name, name + '_impl_cpu_')}\" not implemented for 'Bool'")
 
 
 def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any) -> Tensor:
     M.same_device(name, a, b)
-    if a._dtype is D.bool_:
-        raise NotImplementedError(f"\"{_BOOL_KERNEL.get(name, name)}\" not implemented for 'Bool'")
+    _kernel_dtype(name, a._dtype, a._device)
     if out is not None and isinstance(out, Tensor) and out._dtype is not a._dtype:
         # mm/bmm/dot/mv never cast into out (each with its own message in torch)
         raise RuntimeError(f"Expected out tensor to have dtype {_out_name(a._dtype)}, but got "
@@ -404,8 +415,8 @@ def _expand_shape(input: Tensor, shape: tuple) -> None:
 def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape: tuple, prod_fn: Any,
              grads_fn: Any, beta: Any, alpha: Any, rdt: D.dtype, out: Any, inplace: bool) -> Tensor:
     """beta * input + alpha * prod_fn(a, b) with torch's checks, in-place/out= handling and node."""
-    if rdt is D.bool_ and opname.rstrip("_") != "addr":
-        raise NotImplementedError(f"\"{opname.rstrip('_')}_impl_cpu_\" not implemented for 'Bool'")
+    if opname.rstrip("_") != "addr":
+        _kernel_dtype(opname.rstrip("_"), rdt, a._device)
     allow_overlap = batchwise = False
     if inplace:
         if opname == "addbmm_" and input._shape != shape:

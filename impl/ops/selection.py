@@ -39,6 +39,9 @@ def _index_arg(index: Any, opname: str) -> Tensor:
 
 def _check_vector_index(input: Tensor, d: int, index: Tensor, opname: str) -> Any:
     if index._dtype not in _INDEX_DTYPES:
+        if opname == "index_select" and input._device.type == "cuda":  # CUDA's kernel dispatches on it first
+            raise NotImplementedError(f"\"index_select_out_cuda_impl\" not implemented for "
+                                      f"'{D.type_name(index._dtype)}'")
         raise RuntimeError(f"{opname}(): Expected dtype int32 or int64 for index")
     if index.dim() > 1:
         raise IndexError(f"{opname}(): Index is supposed to be a vector")
