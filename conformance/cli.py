@@ -94,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .report import main as report_main
         return int(report_main(argv[1:]) or 0)
     args = _parser().parse_args(argv)
+    if args.cmd == "run" and args.device == "cuda":
+        why = _no_gpu()  # before importing the suite: a Python without the stack must skip, not crash
+        if why:
+            print(f"skipped: no GPU ({why})")
+            return 0
     from .catalog import SpecError
     try:
         if args.cmd == "mutate":
@@ -222,15 +227,22 @@ def _shard(spec: str | None, ops: list) -> tuple[list, str | None]:
     return ops[i - 1::n], f"{i}/{n}"
 
 
+def _no_gpu() -> str | None:
+    """Why a cuda run cannot happen here (None: it can): no torch in this Python, or no CUDA device."""
+    try:
+        import torch
+    except ImportError as e:
+        return (f"torch is not importable in {sys.executable} ({e}); run the Python that holds the CUDA builds "
+                "of torch, JAX and CuPy (tox: GPU_PYTHON=...)")
+    if not torch.cuda.is_available():
+        return f"torch.cuda.is_available() is False (torch {torch.__version__})"
+    return None
+
+
 def run(args: argparse.Namespace, argv: list[str]) -> int:
     from . import catalog, profiles, workers
     from .results import ResultWriter, collect_versions
 
-    if args.device == "cuda":
-        import torch
-        if not torch.cuda.is_available():
-            print("skipped: no GPU (torch.cuda.is_available() is False)")
-            return 0
     prof = profiles.get(args.profile)
     seed = args.seed if args.seed is not None else (0 if prof.derandomize else secrets.randbelow(2**31))
     cat = catalog.load(args.specs) if args.specs else catalog.load()
