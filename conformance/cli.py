@@ -303,7 +303,7 @@ def run(args: argparse.Namespace, argv: list[str]) -> int:
                     elif ev.kind == "op":
                         finished.append(ev.op)
                         if not args.quiet:
-                            _progress(len(finished), len(ops), ev.op, ev.secs, ev.counts)
+                            _progress(len(finished), len(ops) + len(suites), ev.op, ev.secs, ev.counts)
                     elif ev.kind == "note":
                         if not args.quiet:
                             print(f"  ! {ev.text}", flush=True)

@@ -41,7 +41,8 @@ def _kernel_dtype(name: str, dtype: D.dtype, dev: Any) -> None:
 
 def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any) -> Tensor:
     M.same_device(name, a, b)
-    _kernel_dtype(name, a._dtype, a._device)
+    if a._device.type == "cpu" or (a.numel() and b.numel()):  # (CUDA returns before dispatch on empty input)
+        _kernel_dtype(name, a._dtype, a._device)
     if out is not None and isinstance(out, Tensor) and out._dtype is not a._dtype:
         # mm/bmm/dot/mv never cast into out (each with its own message in torch)
         raise RuntimeError(f"Expected out tensor to have dtype {_out_name(a._dtype)}, but got "
@@ -415,7 +416,7 @@ def _expand_shape(input: Tensor, shape: tuple) -> None:
 def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape: tuple, prod_fn: Any,
              grads_fn: Any, beta: Any, alpha: Any, rdt: D.dtype, out: Any, inplace: bool) -> Tensor:
     """beta * input + alpha * prod_fn(a, b) with torch's checks, in-place/out= handling and node."""
-    if opname.rstrip("_") != "addr":
+    if opname.rstrip("_") != "addr" and a._device.type == "cpu":
         _kernel_dtype(opname.rstrip("_"), rdt, a._device)
     allow_overlap = batchwise = False
     if inplace:
@@ -460,6 +461,8 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         cdt = D.float32 if rdt is D.float16 and base in ("addmm", "addbmm", "baddbmm") else rdt
         A.check_fits(beta, cdt)
         A.check_fits(alpha, cdt)
+        if base != "addr" and a._device.type == "cuda":  # CUDA dispatches on the dtype after those checks
+            _kernel_dtype(base, rdt, a._device)
     if not (a.numel() and b.numel()):  # an empty product: beta * input (torch's mul: promotes), alpha unused
         alpha = 1
         # torch's addmm/baddbmm kernels return before anything on an empty result (addbmm's per-batch addmm_

@@ -59,6 +59,7 @@ class Unary:
     saves: str = "x"        # which of input x / result y the backward needs: "x", "y", ""
     no_bool: str = ""       # error message when the op rejects bool tensors
     no_bool_exc: type = RuntimeError  # torch's class for that error (abs: NotImplementedError)
+    bool_on_cuda: bool = False  # the CUDA kernel takes bool tensors (abs), the CPU one does not
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
     if not isinstance(x, Tensor):
         M.check_tensor(x, op.name)
     dt = x._dtype
-    if op.no_bool and dt is D.bool_:
+    if op.no_bool and dt is D.bool_ and not (op.bool_on_cuda and x._device.type == "cuda"):
         if inplace and op.no_bool_exc is NotImplementedError:
             # TensorIterator refuses an overlapping target before the kernel's dispatch rejects the dtype
             # (a check in the op itself, neg's or relu's, comes before TensorIterator)
@@ -389,7 +390,7 @@ UNARY = [
           no_bool="Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a "
                   "mask, use the `~` or `logical_not()` operator instead."),
     Unary("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), "AbsBackward0", "same",
-          no_bool="\"abs_cpu\" not implemented for 'Bool'", no_bool_exc=NotImplementedError),
+          no_bool="\"abs_cpu\" not implemented for 'Bool'", no_bool_exc=NotImplementedError, bool_on_cuda=True),
     Unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, "ExpBackward0", saves="y"),
     Unary("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x, "LogBackward0"),
     Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), "SqrtBackward0", saves="y"),
