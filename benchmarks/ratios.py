@@ -38,21 +38,23 @@ def _ratio(t: dict, over: str) -> str:
     return f"{t['impl'] / t[over]:.2f}x" if "impl" in t and over in t else "–"
 
 
-def table(groups: dict, before: dict | None = None) -> str:
-    head = "| workload | impl | torch | NumPy | JAX | impl / torch | impl / NumPy |"
+def table(groups: dict, before: dict | None = None, floor: str = "numpy") -> str:
+    """`floor`: the array library impl runs on (numpy; cupy for the GPU benchmarks)."""
+    fl = {"numpy": "NumPy", "cupy": "CuPy"}.get(floor, floor)
+    head = f"| workload | impl | torch | {fl} | JAX | impl / torch | impl / {fl} |"
     rule = "|---|---|---|---|---|---|---|"
     if before is not None:
-        head += " impl / torch before | impl / NumPy before |"
+        head += f" impl / torch before | impl / {fl} before |"
         rule += "---|---|"
     rows = [head, rule]
     for g in sorted(groups):
         t = groups[g]
         cell = lambda fw: _fmt_time(t[fw]) if fw in t else "–"  # noqa: E731
-        row = f"| {g} | {cell('impl')} | {cell('torch')} | {cell('numpy')} | {cell('jax')} | {_ratio(t, 'torch')} | " \
-              f"{_ratio(t, 'numpy')} |"
+        row = f"| {g} | {cell('impl')} | {cell('torch')} | {cell(floor)} | {cell('jax')} | {_ratio(t, 'torch')} | " \
+              f"{_ratio(t, floor)} |"
         if before is not None:
             b = before.get(g, {})
-            row += f" {_ratio(b, 'torch')} | {_ratio(b, 'numpy')} |"
+            row += f" {_ratio(b, 'torch')} | {_ratio(b, floor)} |"
         rows.append(row)
     return "\n".join(rows)
 
@@ -85,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("json")
     p.add_argument("--html", help="also write a page with the table and the chart")
     p.add_argument("--before", help="an earlier run's JSON: its ratios become extra columns")
+    p.add_argument("--floor", default="numpy", help="the array library impl runs on: numpy, or cupy (GPU runs)")
     args = p.parse_args(argv)
     groups = load(args.json)
-    md = table(groups, load(args.before) if args.before else None)
+    md = table(groups, load(args.before) if args.before else None, args.floor)
     print(md)
     if args.html:
         rows = "".join(
