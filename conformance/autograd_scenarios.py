@@ -108,7 +108,7 @@ def obs(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         return type(x)(obs(v) for v in x)
     if hasattr(x, "detach") and hasattr(x, "dtype") and hasattr(x, "shape"):
-        return T(np.array(x.detach().numpy(), copy=True), dt.name_of(x.dtype))
+        return T(np.array(x.detach().cpu().numpy(), copy=True), dt.name_of(x.dtype))
     if hasattr(x, "dtype") and hasattr(x, "shape"):  # NumPy / JAX arrays
         a = np.asarray(x)
         return T(np.array(a, copy=True), dt.name_of(a.dtype))
@@ -1282,8 +1282,8 @@ def seed001_numpy_twin(M, case):
     gives torch's."""
     r = _training_loop(M, case, M.float64)
     tw, tb = numpy_twin(case)
-    same = (np.allclose(r["w"].detach().numpy(), tw, rtol=1e-7, atol=1e-9)
-            and np.allclose(r["b"].detach().numpy(), tb, rtol=1e-7, atol=1e-9))
+    same = (np.allclose(r["w"].detach().cpu().numpy(), tw, rtol=1e-7, atol=1e-9)
+            and np.allclose(r["b"].detach().cpu().numpy(), tb, rtol=1e-7, atol=1e-9))
     return {"w": r["w"], "b": r["b"], "loss": r["loss"], "twin_matches": bool(same)}
 
 
@@ -1393,10 +1393,11 @@ def _search(prop: Callable[[Any], None], strategy: st.SearchStrategy, profile: p
     return s
 
 
-def run_body(scn: Scenario, M: Any, case: dict) -> dict:
-    """The scenario's observations with module M; an exception escaping the body is an observation."""
+def run_body(scn: Scenario, M: Any, case: dict, device: str = "cpu") -> dict:
+    """The scenario's observations with module M; an exception escaping the body is an observation.
+    On another device the body runs inside `with M.device(device)`: its factory calls make tensors there."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), (M.device(device) if device != "cpu" else contextlib.nullcontext()):
             warnings.simplefilter("ignore")
             return obs(scn.body(M, case))
     except Exception as e:  # noqa: BLE001
@@ -1407,18 +1408,18 @@ def run_body(scn: Scenario, M: Any, case: dict) -> dict:
         reset_grad_mode(M)
 
 
-def scenario_property(scn: Scenario, oracle: str, lib: Any) -> Callable[[dict], None]:
+def scenario_property(scn: Scenario, oracle: str, lib: Any, device: str = "cpu") -> Callable[[dict], None]:
     import torch
 
     def prop(case: dict) -> None:
-        ref = run_body(scn, torch, case)
+        ref = run_body(scn, torch, case, device)
         if "__raised__" in ref:
             raise RuntimeError(f"the scenario raised in torch (harness bug): {ref['__raised__']!r} at {ref['__where__']}")
         if scn.ref_check is not None:
             claim = scn.ref_check(ref)
             if claim:
                 raise Mismatch(claim, {"case": describe_case(case)})
-        got = run_body(scn, lib, case)
+        got = run_body(scn, lib, case, device)
         if "__raised__" in got:
             r = got["__raised__"]
             raise Mismatch(f"the library raised {r.name}: {r.message}", {"where": got["__where__"],
@@ -1536,6 +1537,14 @@ def _finish(rec: dict, s: _Search, t0: float, repro: Callable[[Any], str], gap: 
     return rec
 
 
+def _no_device(device: str) -> str | None:
+    """Why the suite cannot run on `device` here (None: it can)."""
+    import torch
+    if device == "cuda" and not torch.cuda.is_available():
+        return "no GPU: torch.cuda.is_available() is False"
+    return None
+
+
 def run_scenario(scn: Scenario, oracle: str, lib: Any, impl_name: str, profile: profiles.Profile,
                  seed: int = 0, device: str = "cpu", gap: Any = None,
                  case_filter: Callable[[dict], bool] | None = None) -> dict:
@@ -1543,13 +1552,13 @@ def run_scenario(scn: Scenario, oracle: str, lib: Any, impl_name: str, profile: 
     case_filter: keep only cases it accepts (tests use it to step around a known divergence)."""
     t0 = time.perf_counter()
     rec = _base_record(scn.name, scn.check, oracle, scn.seeds, device)
-    if device != "cpu":
-        rec.update(status="skip", reason="autograd scenarios run on CPU only", duration_s=0.0)
+    if _no_device(device):
+        rec.update(status="skip", reason=_no_device(device), duration_s=0.0)
         return rec
     budget = profile.jax_examples if oracle == "jax" else profile.max_examples
     budget = max(1, int(round(budget * scn.budget)))
     cases = scn.cases() if case_filter is None else scn.cases().filter(case_filter)
-    s = _search(scenario_property(scn, oracle, lib), cases, profile, budget,
+    s = _search(scenario_property(scn, oracle, lib, device), cases, profile, budget,
                 _record_seed(scn.name, scn.check, oracle, seed))
     return _finish(rec, s, t0, lambda case: scenario_repro(scn, case, impl_name, oracle), gap, scn.doc)
 
@@ -1560,18 +1569,18 @@ PROGRAM_RECORDS = (("random_programs", "grad", "torch"), ("random_programs", "gr
                    ("random_programs", "graph", "torch"))
 
 
-def program_property(check: str, oracle: str, lib: Any) -> Callable[[progs.Program], None]:
+def program_property(check: str, oracle: str, lib: Any, device: str = "cpu") -> Callable[[progs.Program], None]:
     import torch
 
     def prop(prog: progs.Program) -> None:
         graph = check == "graph"
-        ref = progs.run_jax(prog) if oracle == "jax" else progs.run_torchlike(prog, torch, graph=graph)
-        got = progs.run_torchlike(prog, lib, graph=graph)
+        ref = progs.run_jax(prog) if oracle == "jax" else progs.run_torchlike(prog, torch, graph=graph, device=device)
+        got = progs.run_torchlike(prog, lib, graph=graph, device=device)
         d = progs.compare(prog, got, ref, oracle, what=check)
         if d:
             undeclared = False
             if oracle == "jax":
-                tr = progs.run_torchlike(prog, torch)
+                tr = progs.run_torchlike(prog, torch, device=device)
                 undeclared = not tr.error and progs.compare(prog, tr, ref, "jax") is not None
             raise Mismatch(("torch and JAX disagree: " if undeclared else "") + d[0],
                            {**d[1], "program": prog.summary()}, undeclared_divergence=undeclared)
@@ -1585,8 +1594,8 @@ def run_programs(check: str, oracle: str, lib: Any, impl_name: str, profile: pro
     flags of every value and the loss's DAG).  case_filter: keep only programs it accepts."""
     t0 = time.perf_counter()
     rec = _base_record("random_programs", check, oracle, ("001", "004"), device)
-    if device != "cpu":
-        rec.update(status="skip", reason="random programs run on CPU only", duration_s=0.0)
+    if _no_device(device):
+        rec.update(status="skip", reason=_no_device(device), duration_s=0.0)
         return rec
     base = profile.jax_examples if oracle == "jax" else profile.max_examples
     n = max_examples or max(1, int(round(base * PROGRAM_BUDGET[f"{check}/{oracle}"])))
@@ -1595,7 +1604,7 @@ def run_programs(check: str, oracle: str, lib: Any, impl_name: str, profile: pro
     # coverage does not depend on the seed's luck.  A budget too small for all variants (ci's JAX
     # record) covers a seed-dependent share of them.
     rseed = _record_seed("random_programs", check, oracle, seed)
-    prop = program_property(check, oracle, lib)
+    prop = program_property(check, oracle, lib, device)
     s = _Search()
     for k, (focus, budget) in enumerate(progs.strata(n, rotate=rseed)):
         strategy = progs.programs(_limits(profile), focus=focus)

@@ -29,6 +29,8 @@ and its repro is the program as a runnable script.
 """
 from __future__ import annotations
 
+import contextlib
+
 import itertools
 import math
 import traceback
@@ -988,7 +990,7 @@ def _family(exc: BaseException) -> str:
 
 
 def _np(t: Any) -> np.ndarray:
-    return np.array(t.detach().numpy(), copy=True)
+    return np.array(t.detach().cpu().numpy(), copy=True)
 
 
 _CODE_CACHE: dict[int, Any] = {}
@@ -1049,11 +1051,12 @@ def _where(tb: BaseException) -> str | None:
     return None
 
 
-def run_torchlike(prog: Program, module: ModuleType, graph: bool = False) -> Result:
+def run_torchlike(prog: Program, module: ModuleType, graph: bool = False, device: str = "cpu") -> Result:
+    """The program run with a torch-like module; on another device inside `with module.device(device)`."""
     fn = compile_program(prog)
     r = Result()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), (module.device(device) if device != "cpu" else contextlib.nullcontext()):
             warnings.simplefilter("ignore")
             outputs, values, loss = fn(module)
             for o in outputs:

@@ -3,7 +3,7 @@
 `import impl as torch` runs PyTorch code. This module only re-exports.
 """
 from . import autograd, cuda, dtypes as _dtypes
-from ._types import Size, device
+from ._types import Size, device, get_default_device, set_default_device
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled, inference_mode
 from .dtypes import (bool_ as bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
                      promote_types, set_default_dtype, uint8, can_cast, result_type, dtype)

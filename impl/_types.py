@@ -51,8 +51,27 @@ class device:
             return f"device(type='{self.type}')"
         return f"device(type='{self.type}', index={self.index})"
 
+    # `with torch.device('cuda'):` makes it the default device of the factory functions inside the block
+    def __enter__(self) -> "device":
+        _DEFAULT_DEVICES.append(as_device(self))
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _DEFAULT_DEVICES.pop()
+
 
 CPU = device("cpu")
+# The factory functions' device when none is given: set_default_device's, or the innermost `with device`.
+_DEFAULT_DEVICES: list[device] = [CPU]
+
+
+def get_default_device() -> device:
+    return _DEFAULT_DEVICES[-1]
+
+
+def set_default_device(d: Any) -> None:
+    """torch.set_default_device: the device factory functions use when none is given (None: cpu)."""
+    _DEFAULT_DEVICES[0] = as_device(d) if d is not None else CPU
 
 # torch's device types, in its own order (c10/core/DeviceType.cpp), for its message on an unknown one
 _TORCH_DEVICE_TYPES = ("cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, lazy, vulkan, "

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import _backend, _geometry as geo, dtypes as D
 from .._storage import Storage
-from .._types import Size, as_device
+from .._types import Size, as_device, get_default_device
 from ..tensor import Tensor
 from . import _machinery as M
 from . import _args as A
@@ -56,7 +56,7 @@ def _finish(arr: Any, dtype: D.dtype, dev: Any, requires_grad: bool) -> Tensor:
 
 
 def _xp(device: Any):
-    dev = as_device(device)
+    dev = as_device(device) if device is not None else get_default_device()
     return _backend.array_module(dev.type), dev
 
 

@@ -140,7 +140,7 @@ def test_canonical_graph_keeps_sharing():
 def _record_programs(monkeypatch, check, oracle, seed):
     """The programs random_programs draws for one record at ci (generated only, not run)."""
     seen = []
-    monkeypatch.setattr(A, "program_property", lambda check, oracle, lib: seen.append)
+    monkeypatch.setattr(A, "program_property", lambda check, oracle, lib, device="cpu": seen.append)
     rec = A.run_programs(check, oracle, torch, "torch", CI, seed=seed)
     assert rec["status"] == "pass", rec["reason"]
     return seen

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 import torch
 
 from conformance import autograd_scenarios as A
@@ -43,6 +45,9 @@ def test_report_renders_autograd_records(tmp_path):
     assert "seed004_sin_chain" in out.read_text(encoding="utf-8")
 
 
-def test_cuda_device_is_skipped_with_a_reason():
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU: the scenario runs there")
+def test_cuda_device_without_a_gpu_is_skipped_with_a_reason():
     rec = A.run_scenario(A.SCENARIOS["seed004_sin_chain"], "torch", torch, "torch", TINY, device="cuda")
-    assert rec["status"] == "skip" and rec["reason"]
+    assert rec["status"] == "skip" and "no GPU" in rec["reason"]
+    rec = A.run_programs("grad", "torch", torch, "torch", TINY, device="cuda")
+    assert rec["status"] == "skip" and "no GPU" in rec["reason"]
