@@ -301,6 +301,7 @@ class Scenario:
     budget: float = 1.0                          # x the profile's examples (the 800-step loop is costly)
     tol: dict[str, tuple[float, float]] | None = None
     ref_check: Callable[[dict], str | None] | None = None  # a claim about torch's own observations
+    cpu_only: str | None = None                  # why the scenario, as written, runs on CPU only
 
     @property
     def oracles(self) -> tuple[str, ...]:
@@ -312,10 +313,10 @@ SCENARIOS: dict[str, Scenario] = {}
 
 def scenario(name: str, check: str, cases: Callable[[], st.SearchStrategy], jax: Callable | None = None,
              seeds: tuple[str, ...] = (), budget: float = 1.0, tol: dict | None = None,
-             ref_check: Callable[[dict], str | None] | None = None):
+             ref_check: Callable[[dict], str | None] | None = None, cpu_only: str | None = None):
     def deco(body: Callable[[Any, dict], dict]) -> Callable[[Any, dict], dict]:
         SCENARIOS[name] = Scenario(name, check, inspect.getdoc(body) or "", cases, body, jax, seeds, budget, tol,
-                                   ref_check)
+                                   ref_check, cpu_only)
         return body
     return deco
 
@@ -1198,7 +1199,9 @@ def nonscalar_backward_without_gradient(M, case):
 
 
 @scenario("seed001_jacobian", "grad", lambda: st.just({}), seeds=("001",),
-          jax=lambda case, ref: {"J": obs(np.array([[4.0, 3.0], [2.0, 6.0]], dtype=np.float32))})
+          jax=lambda case, ref: {"J": obs(np.array([[4.0, 3.0], [2.0, 6.0]], dtype=np.float32))},
+          cpu_only="the seed passes backward() a gradient made by the legacy Tensor([[1, 0]]) constructor, which "
+                   "ignores the default device: on CUDA torch refuses that CPU gradient")
 def seed001_jacobian(M, case):
     """Seed 001 as written: y[0, 0] = x1**2 + 3*x2, y[0, 1] = x2**2 + 2*x1 into y = zeros(1, 2);
     J row by row with retain_graph=True and x.grad = zeros_like(x.grad); J = [[4, 3], [2, 6]]
@@ -1552,8 +1555,8 @@ def run_scenario(scn: Scenario, oracle: str, lib: Any, impl_name: str, profile: 
     case_filter: keep only cases it accepts (tests use it to step around a known divergence)."""
     t0 = time.perf_counter()
     rec = _base_record(scn.name, scn.check, oracle, scn.seeds, device)
-    if _no_device(device):
-        rec.update(status="skip", reason=_no_device(device), duration_s=0.0)
+    if _no_device(device) or (device != "cpu" and scn.cpu_only):
+        rec.update(status="skip", reason=_no_device(device) or f"CPU only: {scn.cpu_only}", duration_s=0.0)
         return rec
     budget = profile.jax_examples if oracle == "jax" else profile.max_examples
     budget = max(1, int(round(budget * scn.budget)))

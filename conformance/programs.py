@@ -1012,11 +1012,13 @@ def canonical_graph(root: Any, leaf_names: dict[int, str], limit: int = 400) -> 
         return None
     ids: dict[int, int] = {}
     nodes: list = []
+    alive: list = []  # torch hands out a fresh Python object per access: a freed one's id would be reused
 
     def visit(node: Any) -> int:
         key = id(node)
         if key in ids:
             return ids[key]
+        alive.append(node)
         i = len(nodes)
         ids[key] = i
         name = type(node).__name__

@@ -41,8 +41,8 @@ def _kernel_dtype(name: str, dtype: D.dtype, dev: Any) -> None:
 
 def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any) -> Tensor:
     M.same_device(name, a, b)
-    if a._device.type == "cpu" or (a.numel() and b.numel()):  # (CUDA returns before dispatch on empty input)
-        _kernel_dtype(name, a._dtype, a._device)
+    if a._device.type == "cpu" or name == "dot" or (a.numel() and b.numel()):
+        _kernel_dtype(name, a._dtype, a._device)  # (CUDA's mm, mv, bmm return before dispatch on empty input)
     if out is not None and isinstance(out, Tensor) and out._dtype is not a._dtype:
         # mm/bmm/dot/mv never cast into out (each with its own message in torch)
         raise RuntimeError(f"Expected out tensor to have dtype {_out_name(a._dtype)}, but got "
@@ -96,6 +96,8 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Any = None) -> Tensor:
         if isinstance(out, Tensor) and out._dtype is not mat2._dtype:  # (its meta's check, first)
             raise RuntimeError(f"Expected out tensor to have dtype {_out_name(mat2._dtype)}, but got "
                                f"{_out_name(out._dtype)} instead")
+        if input._device.type == "cuda" and input.numel() and mat2.numel():
+            _kernel_dtype("bmm", input._dtype, input._device)  # CUDA dispatches on batch1's dtype first
         if input._dtype is D.bool_:
             raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
         raise RuntimeError(f"expected scalar type {D.type_name(input._dtype)} but found {D.type_name(mat2._dtype)}")
@@ -452,6 +454,8 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
     base = opname.rstrip("_")
     if (a.numel() and b.numel()) or base == "addr":  # torch's kernels convert beta and alpha checked (an
         # empty product: neither, except addr's TensorIterator kernel)
+        if base != "addr" and a._device.type == "cuda":  # CUDA dispatches on the dtype before converting them
+            _kernel_dtype(base, rdt, a._device)
         if base == "addr" and rdt.category == 1:
             for v, name in ((beta, "beta"), (alpha, "alpha")):
                 if isinstance(v, (float, np.floating)):
@@ -461,8 +465,6 @@ def _addprod(opname: str, node: str, input: Tensor, a: Tensor, b: Tensor, shape:
         cdt = D.float32 if rdt is D.float16 and base in ("addmm", "addbmm", "baddbmm") else rdt
         A.check_fits(beta, cdt)
         A.check_fits(alpha, cdt)
-        if base != "addr" and a._device.type == "cuda":  # CUDA dispatches on the dtype after those checks
-            _kernel_dtype(base, rdt, a._device)
     if not (a.numel() and b.numel()):  # an empty product: beta * input (torch's mul: promotes), alpha unused
         alpha = 1
         # torch's addmm/baddbmm kernels return before anything on an empty result (addbmm's per-batch addmm_
