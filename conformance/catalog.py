@@ -32,6 +32,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "determinism": ("self",),
     "distribution": ("self",),
     "stream": ("torch",),          # opt-in (spec `stream = true`): bit-identical to torch after manual_seed
+    "cross_device": ("impl-cpu",),  # cuda runs: the library on the GPU vs itself on CPU
 }
 
 # Argument kinds -> the parameters each accepts (beyond the common ones).  strategies.py implements

@@ -68,10 +68,10 @@ class Env:
         return self._jax
 
 
-def cases(op: OpSpec) -> Iterator[tuple[Check, str]]:
-    """The (check, oracle) pairs that apply to `op`, in report order."""
+def cases(op: OpSpec, device: str = "cpu") -> Iterator[tuple[Check, str]]:
+    """The (check, oracle) pairs that apply to `op` on `device`, in report order."""
     for check in REGISTRY.values():
-        if check.applies(op):
+        if check.applies(op) and (check.devices is None or device in check.devices):
             for oracle in check.oracles:
                 yield check, oracle
 
@@ -398,7 +398,7 @@ def witness_example(op: OpSpec, dtype: str | None, witness: dict[str, Any]) -> E
 
 def run_op(env: Env, op: OpSpec, only: Callable[[Check, str], bool] | None = None) -> Iterator[dict[str, Any]]:
     """All records of one op, in check order."""
-    for check, oracle in cases(op):
+    for check, oracle in cases(op, env.device):
         if only and not only(check, oracle):
             continue
         for dtype in check.buckets(op):

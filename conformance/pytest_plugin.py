@@ -49,7 +49,8 @@ def _cases(config: pytest.Config) -> list[tuple[str, str, str]]:
     from . import catalog, engine
     cat = catalog.load()
     ops = cat.select([o for o in _opt(config, "ops").split(",") if o])
-    return [(op.name, check.name, oracle) for op in ops for check, oracle in engine.cases(op)]
+    device = _opt(config, "device")
+    return [(op.name, check.name, oracle) for op in ops for check, oracle in engine.cases(op, device)]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -38,7 +38,7 @@ GOOD = frozenset({"pass", "divergence"})
 SEVERITY = {"error": 6, "fail": 5, "stale": 4, "gap": 3, "divergence": 2, "pass": 1, "skip": 0}
 #: Canonical column order for checks; unknown checks follow in order of first appearance.
 CHECK_ORDER = ("forward", "dtype", "shape", "view", "inplace", "out", "grad",
-               "accumulation", "retain_graph", "errors")
+               "accumulation", "retain_graph", "errors", "cross_device")
 
 #: The group of the seed-errata records (conformance/errata.py): shown in their own report section.
 ERRATA_GROUP = "errata"

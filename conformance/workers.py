@@ -332,7 +332,7 @@ class OpRunner:
 
     def plan(self, op: Any) -> list[tuple[Any, str, str | None]]:
         from . import engine
-        return [(check, oracle, dtype) for check, oracle in engine.cases(op)
+        return [(check, oracle, dtype) for check, oracle in engine.cases(op, self.env.device)
                 if not self.checks or check.name in self.checks for dtype in check.buckets(op)]
 
     def run_op(self, name: str, skip: set[tuple[str, str, str | None]] = frozenset()) -> None:  # type: ignore[assignment]

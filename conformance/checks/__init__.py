@@ -6,7 +6,7 @@ spec declares it) or raises Mismatch.  REGISTRY is in engine order.
 from __future__ import annotations
 
 from .base import Check, Ctx, Diverged, Mismatch
-from . import autograd, errors, forward, memory, random
+from . import autograd, cross_device, errors, forward, memory, random
 
 REGISTRY: dict[str, Check] = {c.name: c for c in (
     forward.FORWARD, forward.DTYPE, forward.SHAPE,
@@ -14,6 +14,7 @@ REGISTRY: dict[str, Check] = {c.name: c for c in (
     autograd.GRAD, autograd.ACCUMULATION, autograd.RETAIN_GRAPH,
     errors.ERRORS,
     random.RANGE, random.DETERMINISM, random.DISTRIBUTION, random.STREAM,
+    cross_device.CROSS_DEVICE,
 )}
 
 __all__ = ["REGISTRY", "Check", "Ctx", "Diverged", "Mismatch"]

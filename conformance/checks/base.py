@@ -60,6 +60,7 @@ class Check:
     extra: Callable[[OpSpec], dict[str, st.SearchStrategy]] = field(default=lambda op: {})
     grad_inputs: bool = False                              # repro builds leaves requiring grad
     budget: Callable[[Profile], int] | None = None         # examples per record (default: the profile's)
+    devices: tuple[str, ...] | None = None                 # runs only on these devices (None: every device)
 
     def buckets(self, op: OpSpec) -> list[str | None]:
         buckets: list[str | None] = list(op.dtypes) or [None]

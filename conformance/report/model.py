@@ -31,7 +31,7 @@ LEGEND = {
     "divergence": "torch and JAX differ for a reason declared in the spec (expected)",
     "skip": "not applicable (reason in the details)",
 }
-ORACLE_ABBR = {"torch": "T", "jax": "J", "self": "S"}
+ORACLE_ABBR = {"torch": "T", "jax": "J", "self": "S", "impl-cpu": "C"}
 # Detail keys that get a dedicated place in a record's view; the rest go to a key/value list.
 INPUT_KEYS = ("inputs", "args", "kwargs", "example", "shrunk")
 MESSAGE_KEYS = ("message", "error", "exception", "traceback")
