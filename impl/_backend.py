@@ -58,5 +58,17 @@ def data_ptr(flat: Any) -> int:
     return int(flat.data.ptr)
 
 
+def from_host(xp: ModuleType, host: Any) -> Any:
+    """`host` (a NumPy array or scalar) as an array of backend `xp`, bit for bit.  CuPy builds a 0-d array by
+    fill(), and fill writes a value equal to zero by memset: -0.0 would become +0.0 (1 / x: +inf, not -inf).
+    A 0-d value therefore travels as a 1-element array (a plain copy of its bytes)."""
+    if xp is np:
+        return np.asarray(host)
+    h = np.asarray(host)
+    if h.ndim == 0:
+        return xp.asarray(h.reshape(1)).reshape(())
+    return xp.asarray(h)
+
+
 def to_numpy(arr: Any) -> np.ndarray:
     return arr if isinstance(arr, np.ndarray) else _cupy.asnumpy(arr)

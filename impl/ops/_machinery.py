@@ -11,7 +11,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _geometry as geo, dtypes as D
+from .. import _backend, _geometry as geo, dtypes as D
 from ..autograd import grad_mode
 from ..autograd.graph import make_node
 from ..tensor import Tensor, same_storage, wrap_array
@@ -60,7 +60,7 @@ def operand_array(x: Any, dtype: D.dtype, xp: Any) -> Any:
         with errstate():  # an int32 65520 cast to float16 is inf, silently as in torch
             return a.astype(dtype.np)
     with errstate():
-        return xp.asarray(np.array(x).astype(dtype.np))
+        return _backend.from_host(xp, np.array(x).astype(dtype.np))
 
 
 def same_device(opname: str, *tensors: Any) -> Any:

@@ -35,7 +35,7 @@ def strided_copy(arr: Any, stride: tuple, xp: Any, dtype: D.dtype, dev: Any) -> 
 def _transfer(arr: Any, xp: Any) -> Any:
     if xp is np:
         return _backend.to_numpy(arr)
-    return xp.asarray(arr)
+    return _backend.from_host(xp, arr) if isinstance(arr, np.ndarray) else xp.asarray(arr)
 
 
 @M.export()
@@ -130,7 +130,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     if v is None:  # fill_(Tensor) copies (a uint8 300 wraps); fill_(Scalar) converts checked
         A.check_fits(value, self._dtype, self.numel())
     with M.errstate():  # (a one-element float16 fill of 1e6 is inf, silently)
-        M.write(self, self._xp.asarray(np.array(value).astype(self._dtype.np)))
+        M.write(self, _backend.from_host(self._xp, np.array(value).astype(self._dtype.np)))
     # torch: fill_(Scalar) is FillBackward2 (one edge), fill_(Tensor) FillBackward3 (self, value); self's
     # history gets a zero gradient, the value the sum
     if v is None:

@@ -206,10 +206,10 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
         t = Tensor._make(Storage(flat, dev), data.shape, stride, 0, dt)
         if arr.size:
             with M.errstate():
-                t._array[...] = xp.asarray(arr.astype(dt.np, copy=False))  # (on CUDA: one host-to-device copy)
+                t._array[...] = _backend.from_host(xp, arr.astype(dt.np, copy=False))  # (CUDA: one copy)
         return t.requires_grad_(True) if requires_grad else t
     with M.errstate():  # tensor(65520.0, dtype=float16) is inf in torch, silently
-        out = xp.array(arr, dtype=dt.np, copy=True)  # tensor() always copies
+        out = _backend.from_host(xp, np.array(arr, dtype=dt.np, copy=True))  # tensor() always copies
     return _finish(out, dt, dev, requires_grad)
 
 
@@ -267,7 +267,8 @@ def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool
         # np.array(...).astype wraps negative ints into unsigned types like torch (-1 -> 255 for uint8); a
         # float16 fill of one element may overflow to inf (A.check_fits lets it), silently as in torch
         with M.errstate():
-            arr = xp.full(size, np.array(fill).astype(dt.np), dtype=dt.np)
+            arr = xp.empty(size, dtype=dt.np)
+            arr[...] = _backend.from_host(xp, np.array(fill).astype(dt.np))  # (CuPy's full loses -0.0's sign)
     return _finish(arr, dt, dev, requires_grad)
 
 
