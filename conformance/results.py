@@ -78,12 +78,30 @@ def collect_versions() -> dict[str, str | None]:
     from importlib import metadata
 
     out: dict[str, str | None] = {"python": sys.version.split()[0]}
-    for name in ("numpy", "torch", "jax", "jaxlib", "hypothesis"):
+    for name in ("numpy", "torch", "jax", "jaxlib", "hypothesis", "cupy"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            out[name] = None
+            # (CuPy's wheels are named per CUDA version: cupy-cuda12x, cupy-cuda13x)
+            out[name] = next((d.version for d in metadata.distributions()
+                              if (d.metadata["Name"] or "").lower().startswith(name + "-")), None)
+    out["suite commit"] = _git_commit()
     return out
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit ("+dirty" with uncommitted changes): which code a run's results belong to."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + ("+dirty" if dirty else "")) if head else None
 
 
 class ResultWriter:
