@@ -271,6 +271,10 @@ def test_sigterm_and_sighup_stop_like_ctrl_c() -> None:
     """SIGTERM/SIGHUP take the SIGINT path below (one handler); here only the wiring, in this process."""
     for sig, code in ((signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)):
         before = signal.getsignal(sig)
+        if before is signal.SIG_IGN:  # started under nohup: SIGHUP must stay ignored (not sent: it would be)
+            with cli._Stop():
+                assert signal.getsignal(sig) is signal.SIG_IGN
+            continue
         with cli._Stop() as stop:
             assert not stop()
             os.kill(os.getpid(), sig)
