@@ -85,6 +85,8 @@ def collect_versions() -> dict[str, str | None]:
             # (CuPy's wheels are named per CUDA version: cupy-cuda12x, cupy-cuda13x)
             out[name] = next((d.version for d in metadata.distributions()
                               if (d.metadata["Name"] or "").lower().startswith(name + "-")), None)
+    if out.get("cupy") is None:
+        del out["cupy"]  # (optional: only GPU machines have it)
     out["suite commit"] = _git_commit()
     return out
 
