@@ -19,6 +19,7 @@ cupy = pytest.importorskip("cupy", reason="no CuPy: impl's CUDA backend needs it
 import impl  # noqa: E402
 
 FRAMEWORKS = ("impl", "torch", "cupy")
+pytestmark = pytest.mark.gpu
 
 LARGE = {
     "add 1e7": ((10_000_000,), lambda a, b: a + b),

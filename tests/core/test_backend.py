@@ -29,8 +29,10 @@ def test_from_host_keeps_the_sign_of_negative_zero(value):
     assert np.asarray(out).shape == np.asarray(value).shape
 
 
-gpu = pytest.mark.skipif(not (impl.cuda.is_available() and torch.cuda.is_available()),
-                         reason="no GPU: needs CuPy and torch with a CUDA device")
+def gpu(fn):
+    """`pytest -m gpu` selects it; without CuPy and a CUDA device it skips with the reason."""
+    return pytest.mark.gpu(pytest.mark.skipif(not (impl.cuda.is_available() and torch.cuda.is_available()),
+                                              reason="no GPU: needs CuPy and torch with a CUDA device")(fn))
 
 
 @gpu
