@@ -70,5 +70,14 @@ def from_host(xp: ModuleType, host: Any) -> Any:
     return xp.asarray(h)
 
 
+def full(xp: ModuleType, shape: tuple, value: np.ndarray) -> Any:
+    """An array of `shape` filled with the 0-d NumPy `value` (its dtype), bit for bit on every backend."""
+    if xp is np:
+        return np.full(shape, value, dtype=value.dtype)
+    out = xp.empty(shape, dtype=value.dtype)
+    out[...] = from_host(xp, value)  # (CuPy's full would write -0.0 as +0.0: see from_host)
+    return out
+
+
 def to_numpy(arr: Any) -> np.ndarray:
     return arr if isinstance(arr, np.ndarray) else _cupy.asnumpy(arr)

@@ -9,7 +9,7 @@ import numpy as np
 from .. import _backend, _geometry as geo, dtypes as D
 from .._storage import Storage
 from .._types import Size, as_device, get_default_device
-from ..tensor import Tensor
+from ..tensor import Tensor, fresh_result
 from . import _machinery as M
 from . import _args as A
 
@@ -19,6 +19,11 @@ def _size(args: Sequence[Any], opname: str) -> tuple:
     given = args
     if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
         args = tuple(args[0])
+    for a in args:  # the common case first: plain non-negative ints
+        if type(a) is not int or a < 0:
+            break
+    else:
+        return args
     out = []
     for i, a in enumerate(args):
         if isinstance(a, Tensor) and a.numel() == 1 and not a._dtype.is_floating_point:
@@ -49,7 +54,11 @@ def _size_type_error(opname: str, given: Sequence[Any], i: int, a: Any) -> TypeE
 
 
 def _finish(arr: Any, dtype: D.dtype, dev: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(arr, dtype, dev)
+    # a factory's array is fresh, C-contiguous and of `dtype`: wrapped as an op result is, without checks
+    if arr.dtype is dtype.np and arr.flags.c_contiguous:
+        t = fresh_result(arr, dtype, dev)
+    else:
+        t = Tensor._wrap(arr, dtype, dev)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -267,8 +276,7 @@ def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool
         # np.array(...).astype wraps negative ints into unsigned types like torch (-1 -> 255 for uint8); a
         # float16 fill of one element may overflow to inf (A.check_fits lets it), silently as in torch
         with M.errstate():
-            arr = xp.empty(size, dtype=dt.np)
-            arr[...] = _backend.from_host(xp, np.array(fill).astype(dt.np))  # (CuPy's full loses -0.0's sign)
+            arr = _backend.full(xp, size, np.array(fill).astype(dt.np))
     return _finish(arr, dt, dev, requires_grad)
 
 
