@@ -43,6 +43,44 @@ def _slice_ints(s: slice) -> tuple:
     return start, stop, step
 
 
+def _plain_view(x: Tensor, idx: tuple) -> Tensor | None:
+    """x[idx] for a tuple of in-range ints and int slices, on a tensor that does not require grad: one view
+    with the geometry the item-by-item views reach (no autograd node to record for each). None: another
+    case (None, Ellipsis, an error to raise, a full-range index: the general path handles it)."""
+    shape, stride = x._shape, x._stride
+    if len(idx) > len(shape):
+        return None
+    offset, out_shape, out_stride = x._offset, [], []
+    changed = False
+    for d, i in enumerate(idx):
+        size, st = shape[d], stride[d]
+        if type(i) is int:
+            if not -size <= i < size:
+                return None
+            offset += (i % size) * st
+            changed = True
+        elif type(i) is slice:
+            start, stop, step = i.start, i.stop, 1 if i.step is None else i.step
+            if type(step) is not int or step <= 0 or not (start is None or type(start) is int) \
+                    or not (stop is None or type(stop) is int):
+                return None
+            lo, hi, _ = slice(start, stop, step).indices(size)
+            if lo == 0 and hi >= size and step == 1:  # a full ':' keeps the dim as it is
+                out_shape.append(size)
+                out_stride.append(st)
+                continue
+            out_shape.append(max(0, (hi - lo + step - 1) // step))
+            out_stride.append(st * step)
+            offset += lo * st
+            changed = True
+        else:
+            return None
+    if not changed:
+        return None
+    n = len(idx)
+    return V.make_view(x, tuple(out_shape) + shape[n:], tuple(out_stride) + stride[n:], offset)
+
+
 def basic_index(x: Tensor, idx: Any, real: Any = None) -> Tensor:
     """A view for an index made of ints, slices, None and Ellipsis, applied one dim at a time as torch does.
 
@@ -50,6 +88,10 @@ def basic_index(x: Tensor, idx: Any, real: Any = None) -> Tensor:
     `real_dim`: x[..., 9] of a (2, 3, 4) tensor is "dimension 1"), or real[n] for the n-th item."""
     if type(idx) is int and x._shape and -x._shape[0] <= idx < x._shape[0]:  # x[i], the commonest index
         return V.select(x, 0, idx)
+    if type(idx) is tuple and not x._requires_grad:
+        v = _plain_view(x, idx)
+        if v is not None:
+            return v
     if isinstance(idx, slice):  # a lone slice is always recorded, even ':' (SliceBackward0)
         start, stop, step = _slice_ints(idx)
         if step <= 0:  # torch checks the step first, then the 0-d tensor
