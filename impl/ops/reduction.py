@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes as D
 from .._backend import module_of
-from ..tensor import Tensor, same_storage, wrap_array
+from ..tensor import Tensor, fresh_result, same_storage, wrap_array
 from . import _machinery as M
 from . import _args as A
 
@@ -64,7 +64,10 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
             M.FP_POLICY.reset(token)
     if out is not None:
         return M.write_out(out, arr, rdt, "sum", [input])
-    y = wrap_array(arr, rdt, input._device)
+    if type(arr) is np.ndarray and arr.dtype is rdt.np and arr.flags.c_contiguous:  # (NumPy's fresh result)
+        y = fresh_result(arr, rdt, input._device)
+    else:
+        y = wrap_array(arr, rdt, input._device)
     if input._requires_grad:  # (the backward closure only where M.record may need it)
         in_shape = input._shape
         M.record(y, "SumBackward0" if dim is None else "SumBackward1", [input],
