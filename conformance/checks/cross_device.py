@@ -27,11 +27,11 @@ def _strides(runner: TorchLikeRunner, v: Any) -> Any:
     return tuple(int(s) for s in v.stride()) if runner.is_tensor(v) else None
 
 
-def _difference(ctx: Ctx, ex: Example, dev: TorchLikeRunner, cpu: TorchLikeRunner) -> tuple[str, dict] | None:
-    """How `dev`'s run of the op differs from `cpu`'s on `ex` (None: alike)."""
+def _difference(ctx: Ctx, ex: Example, path: str, dev: TorchLikeRunner,
+                cpu: TorchLikeRunner) -> tuple[str, dict] | None:
+    """How the op (called as `path`) differs on `dev` from the same module on `cpu`, on `ex` (None: alike)."""
     bd, bc = dev.build(ex), cpu.build(ex)
-    rd, rc = dev.call(ctx.op.torch if dev.name == "torch" else ctx.op.impl, bd), \
-        cpu.call(ctx.op.torch if cpu.name == "torch" else ctx.op.impl, bc)
+    rd, rc = dev.call(path, bd), cpu.call(path, bc)
     if rd.raised != rc.raised or rd.exc_family != rc.exc_family:
         return (f"on {dev.device} it {_said(rd)}, on cpu it {_said(rc)}",
                 {"cpu": rc.describe(), dev.device: rd.describe()})
@@ -62,12 +62,12 @@ def _difference(ctx: Ctx, ex: Example, dev: TorchLikeRunner, cpu: TorchLikeRunne
 
 def run_cross_device(ctx: Ctx, ex: Example) -> Diverged | None:
     dev = ctx.impl
-    d = _difference(ctx, ex, dev, TorchLikeRunner(dev.module, "impl on cpu", "cpu"))
+    d = _difference(ctx, ex, ctx.op.impl, dev, TorchLikeRunner(dev.module, "impl on cpu", "cpu"))
     if d is None:
         return None
     # torch defines some ops differently per device (integer matmul is not implemented on CUDA; a 0-d CPU
     # operand is read in float32 on CPU only): a difference torch shows too is its semantics, not a bug
-    t = _difference(ctx, ex, ctx.torch, TorchLikeRunner(ctx.torch.module, "torch on cpu", "cpu"))
+    t = _difference(ctx, ex, ctx.op.torch, ctx.torch, TorchLikeRunner(ctx.torch.module, "torch on cpu", "cpu"))
     if t is not None and t[0] == d[0]:
         return None
     message, detail = d
