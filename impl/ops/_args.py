@@ -115,3 +115,68 @@ def check_fits(value: Any, dt: D.dtype, numel: int = -1, ctype: str | None = Non
             bad = v < float(lo) or v > float(hi)
     if bad:
         raise RuntimeError(f"value cannot be converted to type {ctype or _CTYPE[name]} without overflow")
+
+
+# ---- torch's Python argument parser: the messages of a call it cannot bind ----------------------------
+#
+# torch's parser (python_arg_parser.cpp) tries each overload of an op.  When exactly one overload takes
+# the call's count of arguments and keywords, its error names the argument: "add(): argument 'other'
+# (position 2) must be Tensor, not list" ("(position N)" only for a positional argument; N counts from 1
+# and, for a Tensor method, without self).  Otherwise it lists the call and the overloads: "clamp()
+# received an invalid combination of arguments - got (Tensor, min=str), but expected one of:" then one
+# " * (<signature>)" line per overload.  The helpers below format both; the callers know which applies.
+# An impl op is one Python function for torch.op(x, ...) and x.op(...) and cannot tell a keyword from a
+# positional argument, so callers word the usual call (said at each); in-place ops are methods only.
+
+_PARSER_NAMES = {"dtype": "torch.dtype", "device": "torch.device", "Generator": "torch.Generator",
+                 "Size": "torch.Size", "layout": "torch.layout", "memory_format": "torch.memory_format"}
+
+
+def type_name(value: Any) -> str:
+    """The parser's name for a value's type: Tensor, int, list, NoneType, torch.dtype, numpy.float64."""
+    t = type(value)
+    if t.__name__ in ("Tensor", "Parameter"):
+        return "Tensor"
+    if t.__module__ == "numpy":
+        return f"numpy.{t.__name__}"
+    return _PARSER_NAMES.get(t.__name__, t.__name__) if t.__module__.startswith("impl") else t.__name__
+
+
+_FACTORY_KW = "torch.dtype dtype = None, torch.layout layout = None, torch.device device = None, bool pin_memory " \
+    "= False, bool requires_grad = False"
+_OUT_KW = f"*, Tensor out = None, {_FACTORY_KW}"
+_RAND = (f"tuple of ints size, *, torch.Generator generator, Tensor out = None, {_FACTORY_KW}",
+         f"tuple of ints size, {_OUT_KW}")
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    "rand": _RAND, "randn": _RAND,
+    "arange": (f"Number end, {_OUT_KW}", f"Number start, Number end, *, {_FACTORY_KW}",
+               f"Number start, Number end, Number step = 1, {_OUT_KW}"),
+    "sum": ("Tensor input, *, torch.dtype dtype = None",
+            "Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None"),
+    "clamp": ("Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
+              "Tensor input, Number min = None, Number max = None, *, Tensor out = None"),
+    "clamp_": ("Tensor min = None, Tensor max = None", "Number min = None, Number max = None"),
+    "clamp_min": ("Tensor input, Tensor min, *, Tensor out = None", "Tensor input, Number min, *, Tensor out = None"),
+    "clamp_max": ("Tensor input, Tensor max, *, Tensor out = None", "Tensor input, Number max, *, Tensor out = None"),
+} | {op: ("Tensor input, Tensor other, *, Tensor out = None", "Tensor input, Number other, *, Tensor out = None")
+     for op in ("eq", "ne", "lt", "le", "gt", "ge")}
+
+
+def invalid_combination(opname: str, args: tuple = (), kwargs: dict | None = None) -> TypeError:
+    """The parser's "received an invalid combination of arguments" TypeError for a call of `opname` with
+    these positional `args` (a method's without self) and keyword `kwargs`, in the order given (torch
+    lists the keywords last to first; with no positional argument each keyword is followed by ", ").  The
+    overloads come from SIGNATURES where the op is there (else the message stops after the first line);
+    torch's "didn't match because ..." lines (some overloads, some calls) are not reproduced."""
+    kw = [f"{k}={type_name(v)}" for k, v in reversed(list((kwargs or {}).items()))]
+    got = ", ".join([type_name(a) for a in args] + kw) if args else "".join(k + ", " for k in kw)
+    sigs = "".join(f" * ({s})\n" for s in SIGNATURES.get(opname, ()))
+    return TypeError(f"{opname}() received an invalid combination of arguments - got ({got}), but expected one "
+                     f"of:\n{sigs}")
+
+
+def arg_error(opname: str, argname: str, expected: str, value: Any, position: int | None = None) -> TypeError:
+    """The parser's TypeError for one argument of the wrong type: "select(): argument 'index' (position 3)
+    must be int, not float" (`position` None: the argument was given as a keyword)."""
+    pos = f" (position {position})" if position else ""
+    return TypeError(f"{opname}(): argument '{argname}'{pos} must be {expected}, not {type_name(value)}")

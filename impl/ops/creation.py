@@ -14,7 +14,7 @@ from . import _machinery as M
 from . import _args as A
 
 
-def _size(args: Sequence[Any], opname: str) -> tuple:
+def _size(args: Sequence[Any], opname: str, kwargs: dict | None = None) -> tuple:
     """The size of a factory: `*size` varargs (ones(2, 3)) or one sequence (ones((2, 3)))."""
     given = args
     if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
@@ -29,7 +29,7 @@ def _size(args: Sequence[Any], opname: str) -> tuple:
         if isinstance(a, Tensor) and a.numel() == 1 and not a._dtype.is_floating_point:
             a = a.item()
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
-            raise _size_type_error(opname, given, i, a)
+            raise _size_type_error(opname, given, i, a, kwargs)
         out.append(int(a))
     if any(s < 0 for s in out):
         if opname == "zeros":  # (zeros checks its sizes itself)
@@ -38,8 +38,9 @@ def _size(args: Sequence[Any], opname: str) -> tuple:
     return tuple(out)
 
 
-def _size_type_error(opname: str, given: Sequence[Any], i: int, a: Any) -> TypeError:
-    """torch's argument parser on a `*size` argument with a non-int element `a` at index i (positional)."""
+def _size_type_error(opname: str, given: Sequence[Any], i: int, a: Any, kwargs: dict | None = None) -> TypeError:
+    """torch's argument parser on a `*size` argument with a non-int element `a` at index i (positional).
+    `kwargs`: the keywords given (rand's dtype=...), named by an overloaded factory's message."""
     t = type(a).__name__
     seq = len(given) == 1 and isinstance(given[0], (tuple, list, Size))
     if i:
@@ -49,6 +50,8 @@ def _size_type_error(opname: str, given: Sequence[Any], i: int, a: Any) -> TypeE
         return TypeError(f"{opname}(): argument 'size' (position 1) must be tuple of ints, but found element of "
                          f"type {t} at pos 0")
     if len(given) > 1:  # a first element that is no int: the varargs are not taken as the size
+        if opname in A.SIGNATURES:  # rand, randn: two overloads (with and without generator=)
+            return A.invalid_combination(opname, tuple(given), kwargs)
         return TypeError(f"{opname}() takes 1 positional argument but {len(given)} were given")
     return TypeError(f"{opname}(): argument 'size' (position 1) must be tuple of ints, not {t}")
 
@@ -403,9 +406,29 @@ def new_tensor(self: Tensor, data: Any, *, dtype: Any = None, device: Any = None
 
 # ---- ranges --------------------------------------------------------------------------------------
 
+_NUMBER = (int, float, complex, np.number, np.bool_, Tensor)  # (bool is an int)
+
+
+def _arange_type_error(start: Any, end: Any, step: Any, dtype: Any, device: Any, requires_grad: bool,
+                       out: Any) -> TypeError:
+    """The parser's error for a start/end/step that is no Number: arange(x) names `end`; otherwise the
+    call is listed, worded for positional start, end (and step, when not 1) and the keywords given."""
+    kw = {k: v for k, v in (("dtype", dtype), ("device", device), ("out", out)) if v is not None}
+    if requires_grad:
+        kw["requires_grad"] = requires_grad
+    if end is None and step == 1 and not isinstance(start, _NUMBER):
+        return A.arg_error("arange", "end", "Number", start, 1 if not kw else None) if not kw else \
+            A.invalid_combination("arange", (start,), kw)
+    given = (start,) if end is None else (start, end) if (isinstance(step, int) and step == 1) else (start, end, step)
+    return A.invalid_combination("arange", given, kw)
+
+
 @M.export(method=False)
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
            requires_grad: bool = False, out: Any = None) -> Tensor:
+    for v in (start, end, step):
+        if not isinstance(v, _NUMBER) and (v is not None or v is step):
+            raise _arange_type_error(start, end, step, dtype, device, requires_grad, out)
     if out is not None:
         return _into_out(out, "arange", lambda dt: arange(start, end, step, dtype=dt, device=out.device), dtype)
     if end is None:

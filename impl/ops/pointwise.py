@@ -182,11 +182,22 @@ def _binary_dtype(op: Binary, a: Any, b: Any) -> tuple:
     return rdt, rdt
 
 
+def _other_type_error(name: str, inplace: bool, a: Tensor, b: Any) -> TypeError:
+    """The parser's error for an `other` that is neither a Tensor nor a Number, worded for a positional
+    other (torch.add(x, [1]); x.add_([1]) counts without self).  add/sub/mul/div take it as a Tensor
+    (their Scalar overloads are hidden); the others list the call, with the Tensor/Number overloads."""
+    name += "_" if inplace else ""
+    if name.rstrip("_") in ("add", "sub", "mul", "div"):
+        return A.arg_error(name, "other", "Tensor", b, 1 if inplace else 2)
+    return A.invalid_combination(name, (b,) if inplace else (a, b))
+
+
 def _binary_general(op: Binary, a: Any, b: Any, out: Tensor | None, inplace: bool, alpha: Any) -> tuple:
     """Every check and promotion rule of a binary op; (result array, result dtype, device tensor)."""
     M.check_tensor(a, op.name)
     if not isinstance(b, Tensor):
-        M.check_scalar(b, op.name)
+        if not isinstance(b, (bool, int, float, np.bool_, np.integer, np.floating)):
+            raise _other_type_error(op.name, inplace, a, b)
         A.check_scalar_int(b)  # the argument parser's int64/uint64 Scalar (t + 2 ** 70: OverflowError)
     A.check_scalar_int(alpha)  # (before sub negates it)
     like = M.same_device(op.name, a, b)
@@ -716,6 +727,17 @@ def _nary(opname: str, node: str, args: list, rdt: D.dtype, fn: Callable, backwa
 
 # clamp / clip -------------------------------------------------------------------------------------
 
+def _clamp_type_error(opname: str, input: Tensor, min: Any, max: Any, out: Any) -> TypeError:
+    """The parser's error for a bound that is neither a Tensor nor a Number, worded for bounds given as
+    keywords (clamp(x, min='a')); clamp_min/clamp_max's bound is worded positional (clamp_min(x, 'a')).
+    clamp_ and the other in-place forms are methods: no self in the list."""
+    self_args = () if opname.endswith("_") else (input,)
+    if opname.startswith("clamp_m"):
+        return A.invalid_combination(opname, self_args + (min if max is None else max,))
+    given = {k: v for k, v in (("min", min), ("max", max), ("out", out)) if v is not None}
+    return A.invalid_combination(opname, self_args, given)
+
+
 def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace: bool = False,
            opname: str = "clamp") -> Tensor:
     M.check_tensor(input, opname)
@@ -732,7 +754,8 @@ def _clamp(input: Any, min: Any, max: Any, *, out: Tensor | None = None, inplace
                             "one of:\n * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
                             " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n")
         for b in bounds:
-            M.check_scalar(b, opname)
+            if not isinstance(b, (bool, int, float, np.bool_, np.integer, np.floating)):
+                raise _clamp_type_error(opname, input, min, max, out)
             A.check_scalar_int(b)
     rdt = D.result_type(input, min, max)
     if inplace and not tensor_bounds and not D.can_cast(rdt, input._dtype):

@@ -721,17 +721,36 @@ def _sizes(size: Sequence[Any], kw: dict, opname: str) -> tuple:
     return _size(size, opname)
 
 
+def _size_error(e: TypeError, opname: str, size: tuple, **kw: Any) -> TypeError:
+    """rand/randn's size error, with the keywords given (not at their defaults) when it is the parser's
+    "invalid combination" message, which lists them (an explicit generator=None is not seen)."""
+    if str(e).startswith(f"{opname}() received an invalid combination"):
+        defaults = {"requires_grad": False, "pin_memory": False}
+        return A.invalid_combination(opname, size, {k: v for k, v in kw.items() if v is not defaults.get(k)})
+    return e
+
+
 @M.export(method=False)
 def rand(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
-    t = _factory(_sizes(size, kw, "rand"), dtype, device, out, requires_grad)
+    try:
+        shape = _sizes(size, kw, "rand")
+    except TypeError as e:
+        raise _size_error(e, "rand", size, generator=generator, out=out, dtype=dtype, layout=layout,
+                          device=device, requires_grad=requires_grad, pin_memory=pin_memory) from None
+    t = _factory(shape, dtype, device, out, requires_grad)
     return _done(uniform_(t, 0.0, 1.0, generator=generator), requires_grad)
 
 
 @M.export(method=False)
 def randn(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
-    t = _factory(_sizes(size, kw, "randn"), dtype, device, out, requires_grad)
+    try:
+        shape = _sizes(size, kw, "randn")
+    except TypeError as e:
+        raise _size_error(e, "randn", size, generator=generator, out=out, dtype=dtype, layout=layout,
+                          device=device, requires_grad=requires_grad, pin_memory=pin_memory) from None
+    t = _factory(shape, dtype, device, out, requires_grad)
     return _done(normal_(t, 0.0, 1.0, generator=generator), requires_grad)
 
 

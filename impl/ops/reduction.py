@@ -37,7 +37,11 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     try:
         dims = M.dims_arg(dim, ndim)
     except TypeError:  # not an int, nor a sequence of ints: the argument parser's error
-        raise A.int_list_error(dim, "sum") from None
+        err = A.int_list_error(dim, "sum")
+        if keepdim is False and dtype is None and out is None and "unpack" not in str(err):
+            # sum(x, dim=1.5): two overloads take (input, dim), torch lists the call (worded for dim=)
+            raise A.invalid_combination("sum", (input,), {"dim": dim}) from None
+        raise err from None
     rdt = _sum_dtype(input, dtype)
     a = input._array
     # half precision accumulates in float32, like torch

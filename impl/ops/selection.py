@@ -153,7 +153,8 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
 @M.export()
 def masked_select(input: Tensor, mask: Tensor, *, out: Any = None) -> Tensor:
     M.check_tensor(input, "masked_select")
-    M.check_tensor(mask, "masked_select", "mask")
+    if not isinstance(mask, Tensor):  # (worded for a positional mask: x.masked_select(m) is position 1)
+        raise A.arg_error("masked_select", "mask", "Tensor", mask, 2)
     if mask._dtype is not D.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = geo.broadcast_shapes(mask._shape, input._shape)  # (torch's order: the mask's size first)

@@ -270,8 +270,12 @@ def _embed(g: Tensor, in_shape: tuple, region: Callable[[Tensor], Tensor]) -> Te
 
 @M.export()
 def select(input: Tensor, dim: int, index: int) -> Tensor:
-    if type(index) is not int:
-        A.check_int(index, "select", "index")
+    if type(index) is not int or type(dim) is not int:  # (worded for positional dim and index)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise A.arg_error("select", "dim", "int", dim, 2)
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise A.arg_error("select", "index", "int", index, 3)
+        index = int(index)
     in_shape = input._shape
     n = len(in_shape)
     if n == 0:
