@@ -210,3 +210,79 @@ def test_add_alpha_rounds_like_torch(dtype, call):
                     return o
                 return getattr(M, call)(x, y, alpha=alpha)
             assert_same_outcome(fn)
+
+
+# ---- 5. the argument parser's messages: a call no overload binds ------------------------------------------
+# The library's op is one Python function for torch.op(x, ...) and x.op(...), and cannot tell a keyword
+# argument from a positional one: each case is the call the message is worded for (a keyword for sum's
+# dim and clamp's bounds, positions for the rest, as torch.op(...) counts them; in-place ops are methods).
+
+def _m2(M):
+    return M.arange(6.).reshape(2, 3)
+
+
+PARSER_EXACT = {
+    "rand_float_first": lambda M: M.rand(1.5, 2),
+    "randn_float_first": lambda M: M.randn(1.5, 2),
+    "rand_float_first_dtype": lambda M: M.rand(1.5, 2, dtype=M.float64),
+    "rand_float": lambda M: M.rand(1.5),
+    "zeros_float": lambda M: M.zeros(1.5),
+    "ones_str": lambda M: M.ones("a"),
+    "empty_list_float": lambda M: M.empty([1.5]),
+    "zeros_float_second": lambda M: M.zeros(2, 1.5),
+    "zeros_float_first_of_two": lambda M: M.zeros(1.5, 2),
+    "sum_dim_float": lambda M: M.sum(_m2(M), dim=1.5),
+    "sum_dim_str": lambda M: M.sum(_m2(M), dim="a"),
+    "sum_dim_list_float": lambda M: M.sum(_m2(M), dim=[1.5]),
+    "sum_dim_list_second_float": lambda M: M.sum(_m2(M), dim=[0, 1.5]),
+    "sum_dim_float_keepdim": lambda M: M.sum(_m2(M), dim=1.5, keepdim=True),
+    "sum_dim_float_dtype": lambda M: M.sum(_m2(M), dim=1.5, dtype=M.float32),
+    "clamp_min_str": lambda M: M.clamp(_m2(M), min="a"),
+    "clamp_max_list": lambda M: M.clamp(_m2(M), max=[1]),
+    "clamp_both_str": lambda M: M.clamp(_m2(M), min="a", max="b"),
+    "clamp_inplace_min_str": lambda M: _m2(M).clamp_(min="a"),
+    "clamp_min_fn_str": lambda M: M.clamp_min(_m2(M), "a"),
+    "clamp_max_fn_str": lambda M: M.clamp_max(_m2(M), "a"),
+    "clamp_tensor_and_number": lambda M: M.clamp(_m2(M), M.ones(1), 2),
+    "add_list": lambda M: M.add(_m2(M), [1]),
+    "sub_str": lambda M: M.sub(_m2(M), "a"),
+    "mul_none": lambda M: M.mul(_m2(M), None),
+    "div_list": lambda M: M.div(_m2(M), [1]),
+    "add_inplace_list": lambda M: _m2(M).add_([1]),
+    "eq_list": lambda M: M.eq(_m2(M), [1]),
+    "lt_str": lambda M: M.lt(_m2(M), "a"),
+    "arange_step_str": lambda M: M.arange(0, 5, "a"),
+    "arange_end_str": lambda M: M.arange(0, "a"),
+    "arange_str": lambda M: M.arange("a"),
+    "arange_step_none": lambda M: M.arange(0., 5, None),
+    "arange_step_tuple": lambda M: M.arange(0, 5, (1,)),
+    "arange_step_str_dtype": lambda M: M.arange(0, 5, "a", dtype=M.float32),
+    "select_index_float": lambda M: M.select(_m2(M), 0, 1.5),
+    "select_index_str": lambda M: M.select(_m2(M), 0, "a"),
+    "select_dim_float": lambda M: M.select(_m2(M), 1.5, 0),
+    "masked_select_list": lambda M: M.masked_select(_m2(M), [[True, False, True], [False, True, False]]),
+    "masked_select_none": lambda M: M.masked_select(_m2(M), None),
+}
+
+
+@pytest.mark.parametrize("case", PARSER_EXACT)
+def test_argument_parser_message_matches_torch(case):
+    assert_same_outcome(PARSER_EXACT[case])
+
+
+# torch adds "didn't match because some of the arguments have invalid types" lines under some overloads:
+# the first line (the call) is matched, the overload list is not.
+PARSER_FIRST_LINE = {
+    "bitwise_and_list": lambda M: M.bitwise_and(_m2(M).long(), [1]),
+    "eq_inplace_list": lambda M: _m2(M).eq_([1]),
+    "clamp_min_inplace_str": lambda M: _m2(M).clamp_min_("a"),
+}
+
+
+@pytest.mark.parametrize("case", PARSER_FIRST_LINE)
+def test_argument_parser_first_line_matches_torch(case):
+    t_kind, t_val = outcome(PARSER_FIRST_LINE[case], torch)
+    l_kind, l_val = outcome(PARSER_FIRST_LINE[case], lib)
+    assert t_kind == l_kind == "raise" and type(l_val) is type(t_val) is TypeError, (t_val, l_val)
+    first = str(t_val).split("\n")[0]
+    assert first.endswith("expected one of:") and str(l_val).split("\n")[0] == first, (str(t_val), str(l_val))
