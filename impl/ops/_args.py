@@ -128,7 +128,7 @@ def check_fits(value: Any, dt: D.dtype, numel: int = -1, ctype: str | None = Non
 # An impl op is one Python function for torch.op(x, ...) and x.op(...) and cannot tell a keyword from a
 # positional argument, so callers word the usual call (said at each); in-place ops are methods only.
 
-_PARSER_NAMES = {"dtype": "torch.dtype", "device": "torch.device", "Generator": "torch.Generator",
+_PARSER_NAMES = {"dtype": "torch.dtype", "device": "torch.device", "Generator": "torch._C.Generator",
                  "Size": "torch.Size", "layout": "torch.layout", "memory_format": "torch.memory_format"}
 
 

@@ -722,11 +722,15 @@ def _sizes(size: Sequence[Any], kw: dict, opname: str) -> tuple:
 
 
 def _size_error(e: TypeError, opname: str, size: tuple, **kw: Any) -> TypeError:
-    """rand/randn's size error, with the keywords given (not at their defaults) when it is the parser's
-    "invalid combination" message, which lists them (an explicit generator=None is not seen)."""
-    if str(e).startswith(f"{opname}() received an invalid combination"):
-        defaults = {"requires_grad": False, "pin_memory": False}
-        return A.invalid_combination(opname, size, {k: v for k, v in kw.items() if v is not defaults.get(k)})
+    """rand/randn's size error.  Their two overloads (with and without generator=) both take a call with a
+    keyword, or with more than one positional argument: then a size that is no int (at pos 0) is the
+    parser's "invalid combination" message, listing the call; the keywords are those not at their
+    defaults (an explicit generator=None or requires_grad=False is not seen)."""
+    defaults = {"requires_grad": False, "pin_memory": False}
+    given = {k: v for k, v in kw.items() if v is not defaults.get(k)}
+    msg = str(e)
+    if msg.startswith(f"{opname}() received an invalid combination") or (given and "(position 1)" in msg):
+        return A.invalid_combination(opname, size, given)
     return e
 
 

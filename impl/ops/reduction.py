@@ -30,18 +30,25 @@ def _sum_dtype(x: Tensor, dtype: Any) -> D.dtype:
     return D.int64 if x._dtype.category < 2 else x._dtype
 
 
+# sum's keepdim default: False as NumPy's bool, so that an explicit keepdim=False (a Python bool) is told
+# from no keepdim at all, which the argument parser's message for a bad dim depends on
+_NO_KEEPDIM = np.False_
+
+
 @M.export()
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
+def sum(input: Tensor, dim: Any = None, keepdim: bool = _NO_KEEPDIM, *, dtype: Any = None, out: Any = None) -> Tensor:
     M.check_tensor(input, "sum")
     ndim = len(input._shape)
     try:
         dims = M.dims_arg(dim, ndim)
     except TypeError:  # not an int, nor a sequence of ints: the argument parser's error
         err = A.int_list_error(dim, "sum")
-        if keepdim is False and dtype is None and out is None and "unpack" not in str(err):
+        if keepdim is _NO_KEEPDIM and dtype is None and out is None and "unpack" not in str(err):
             # sum(x, dim=1.5): two overloads take (input, dim), torch lists the call (worded for dim=)
             raise A.invalid_combination("sum", (input,), {"dim": dim}) from None
         raise err from None
+    if keepdim is _NO_KEEPDIM:
+        keepdim = False
     rdt = _sum_dtype(input, dtype)
     a = input._array
     # half precision accumulates in float32, like torch

@@ -56,20 +56,8 @@ def test_inplace_check_order_matches_torch(case):
 _SUM_DIMS = [1.5, True, "ab", [1.5], [True], [0, 1.5], (0, "a"), (0, 1, 2.0)]
 
 
-# the library takes an explicit keepdim=False for the default (one Python signature), so it words those
-# calls as torch words sum(x, dim=...) alone: the overload list (see test_torch_messages' parser cases)
-_SUM_KEEPDIM_FALSE_AS_DEFAULT = [1.5, True, "ab", [1.5], [True]]
-
-
-def _sum_dim_case(dim, keepdim):
-    if keepdim is False and any(dim == d and type(dim) is type(d) for d in _SUM_KEEPDIM_FALSE_AS_DEFAULT):
-        return pytest.param(dim, keepdim, marks=pytest.mark.xfail(
-            strict=True, reason="an explicit keepdim=False is not told from the default"))
-    return pytest.param(dim, keepdim)
-
-
-@pytest.mark.parametrize("dim,keepdim", [_sum_dim_case(d, k) for d in _SUM_DIMS for k in (True, False)],
-                         ids=[f"{d!r}-{k}" for d in _SUM_DIMS for k in (True, False)])
+@pytest.mark.parametrize("keepdim", [True, False])
+@pytest.mark.parametrize("dim", _SUM_DIMS, ids=repr)
 def test_sum_dim_of_the_wrong_type_matches_torch(dim, keepdim):
     # keepdim=True: only the dim overload is plausible, so torch names the argument (dim=... keyword
     # wording); keepdim=False given: the same

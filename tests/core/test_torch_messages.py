@@ -286,3 +286,25 @@ def test_argument_parser_first_line_matches_torch(case):
     assert t_kind == l_kind == "raise" and type(l_val) is type(t_val) is TypeError, (t_val, l_val)
     first = str(t_val).split("\n")[0]
     assert first.endswith("expected one of:") and str(l_val).split("\n")[0] == first, (str(t_val), str(l_val))
+
+
+# sum: no keepdim (the overload without dim takes the call too: torch lists the call) against keepdim=False
+# given (only the dim overload takes it: torch names the argument)
+@pytest.mark.parametrize("keepdim", ["absent", False, True])
+@pytest.mark.parametrize("dim", [1.5, "a", [1.5], [0, 1.5]], ids=repr)
+def test_sum_bad_dim_message_depends_on_keepdim_given(dim, keepdim):
+    kw = {} if keepdim == "absent" else {"keepdim": keepdim}
+    assert_same_outcome(lambda M: M.sum(_m2(M), dim=dim, **kw))
+
+
+# rand/randn: a keyword makes both overloads (with and without generator=) take the call
+@pytest.mark.parametrize("op", ["rand", "randn"])
+@pytest.mark.parametrize("size", [(1.5,), ("a",), ([1.5],), ((2, 1.5),), (2, 1.5)], ids=repr)
+@pytest.mark.parametrize("kw", ["dtype", "device", "requires_grad", "out", "none"])
+def test_rand_bad_size_message_with_keywords(op, size, kw):
+    def call(M):
+        kws = {"dtype": {"dtype": M.float64}, "device": {"device": "cpu"}, "requires_grad": {"requires_grad": True},
+               "out": {"out": M.ones(1)}, "none": {}}[kw]
+        return getattr(M, op)(*size, **kws)
+
+    assert_same_outcome(call)
