@@ -155,11 +155,20 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
             "Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None"),
     "clamp": ("Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None",
               "Tensor input, Number min = None, Number max = None, *, Tensor out = None"),
+    "pow": ("Tensor input, Tensor exponent, *, Tensor out = None", "Number self, Tensor exponent, *, Tensor out = None",
+            "Tensor input, Number exponent, *, Tensor out = None"),
+    "scatter": ("Tensor input, int dim, Tensor index, Tensor src, *, Tensor out = None",
+                "Tensor input, int dim, Tensor index, Tensor src, *, str reduce, Tensor out = None",
+                "Tensor input, int dim, Tensor index, Number value, *, Tensor out = None",
+                "Tensor input, int dim, Tensor index, Number value, *, str reduce, Tensor out = None"),
     "clamp_": ("Tensor min = None, Tensor max = None", "Number min = None, Number max = None"),
     "clamp_min": ("Tensor input, Tensor min, *, Tensor out = None", "Tensor input, Number min, *, Tensor out = None"),
     "clamp_max": ("Tensor input, Tensor max, *, Tensor out = None", "Tensor input, Number max, *, Tensor out = None"),
 } | {op: ("Tensor input, Tensor other, *, Tensor out = None", "Tensor input, Number other, *, Tensor out = None")
      for op in ("eq", "ne", "lt", "le", "gt", "ge")}
+
+
+NUMBER_TYPES = (bool, int, float, np.bool_, np.integer, np.floating)  # what the parser takes as a real Number
 
 
 def invalid_combination(opname: str, args: tuple = (), kwargs: dict | None = None) -> TypeError:

@@ -555,13 +555,15 @@ def pow_(self: Tensor, exponent: Any) -> Tensor:
 def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
     """Every check and promotion rule of pow; (result array, result dtype, node name, device tensor)."""
     if not isinstance(a, Tensor):  # scalar ** tensor
-        M.check_scalar(a, "pow")
+        if not isinstance(a, A.NUMBER_TYPES):
+            raise A.invalid_combination("pow", (a, b))
         A.check_scalar_int(a)
         node = "PowBackward2"
     else:
         node = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
         if not isinstance(b, Tensor):
-            M.check_scalar(b, "pow")
+            if not isinstance(b, A.NUMBER_TYPES):  # (worded positional; pow_ is a method: no self)
+                raise A.invalid_combination("pow_" if inplace else "pow", (b,) if inplace else (a, b))
             A.check_scalar_int(b)
     t = a if isinstance(a, Tensor) else b
     like = M.same_device("pow", a, b)
@@ -895,7 +897,8 @@ def _addc(kind: str, input: Any, tensor1: Any, tensor2: Any, value: Any, *, out:
     M.check_tensor(tensor2, opname, "tensor2")
     if isinstance(value, Tensor):
         value = value.item()
-    M.check_scalar(value, opname)
+    if not isinstance(value, A.NUMBER_TYPES):  # (value= is keyword-only in torch's current signature)
+        raise A.arg_error(opname, "value", "Number", value)
     if kind == "addcdiv" and not tensor1._dtype.is_floating_point and not tensor2._dtype.is_floating_point:
         raise RuntimeError(_ADDCDIV_INT)
     rdt = D.result_type(input, tensor1, tensor2)

@@ -304,8 +304,8 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src: Any, *, add: bool = Fa
     M.check_tensor(input, opname)
     _index_arg(index, opname)
     d = geo.wrap_dim(dim, input.dim())
-    if not isinstance(src, Tensor):
-        M.check_scalar(src, opname)
+    if not isinstance(src, Tensor) and not isinstance(src, A.NUMBER_TYPES):  # (worded positional)
+        raise A.invalid_combination(opname, (dim, index, src) if inplace else (input, dim, index, src))
     idx = _check_scatter(input, d, index, src, opname)
     if inplace:
         M.check_inplace_target(input, input._dtype, input._shape, (src,))
@@ -371,13 +371,15 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
 
 @M.export()
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor, *, out: Any = None) -> Tensor:
-    M.check_tensor(src, "scatter_add", "src")
+    if not isinstance(src, Tensor):  # (worded positional)
+        raise A.arg_error("scatter_add", "src", "Tensor", src, 4)
     return _scatter(input, dim, index, src, add=True, out=out, opname="scatter_add")
 
 
 @M.export(function=False)
 def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    M.check_tensor(src, "scatter_add_", "src")
+    if not isinstance(src, Tensor):  # (worded positional; a method: no self)
+        raise A.arg_error("scatter_add_", "src", "Tensor", src, 3)
     return _scatter(self, dim, index, src, add=True, inplace=True, opname="scatter_add_")
 
 
@@ -423,8 +425,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None, *, out: Any =
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{D.type_name(condition._dtype)}")
     for v, name in ((input, "input"), (other, "other")):
-        if not isinstance(v, Tensor):
-            M.check_scalar(v, "where")
+        if not isinstance(v, Tensor) and not isinstance(v, A.NUMBER_TYPES):  # (worded positional)
+            raise A.invalid_combination("where", (condition, input, other))
     rdt = D.result_type(input, other)
     for v in (input, other):  # torch makes a scalar_tensor of rdt: a one-element fill (float16 unchecked)
         A.check_fits(v, rdt, 1)
@@ -466,8 +468,8 @@ def _masked_fill(input: Any, mask: Any, value: Any, inplace: bool) -> Tensor:
         if value.dim() != 0:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.dim()} dimension(s).")
-    else:
-        M.check_scalar(value, opname)
+    elif not isinstance(value, A.NUMBER_TYPES):  # (worded positional; masked_fill_ is a method: no self)
+        raise A.invalid_combination(opname, (mask, value) if inplace else (input, mask, value))
     # (mask, input): torch's expand_outplace(mask, self) names the mask's size first
     shape = geo.broadcast_shapes(mask._shape, input._shape) if not inplace else \
         geo.broadcast_shapes(input._shape, mask._shape)

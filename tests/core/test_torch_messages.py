@@ -262,6 +262,14 @@ PARSER_EXACT = {
     "select_dim_float": lambda M: M.select(_m2(M), 1.5, 0),
     "masked_select_list": lambda M: M.masked_select(_m2(M), [[True, False, True], [False, True, False]]),
     "masked_select_none": lambda M: M.masked_select(_m2(M), None),
+    "pow_list": lambda M: M.pow(_m2(M), [1]),
+    "pow_str": lambda M: M.pow(_m2(M), "a"),
+    "scatter_value_str": lambda M: M.scatter(_m2(M), 0, M.zeros(2, 3, dtype=M.int64), "a"),
+    "scatter_add_src_str": lambda M: M.scatter_add(_m2(M), 0, M.zeros(2, 3, dtype=M.int64), "a"),
+    "scatter_add_inplace_src_str": lambda M: _m2(M).scatter_add_(0, M.zeros(2, 3, dtype=M.int64), "a"),
+    "addcmul_value_str": lambda M: M.addcmul(_m2(M), _m2(M), _m2(M), value="a"),
+    "addcdiv_value_list": lambda M: M.addcdiv(_m2(M), _m2(M), _m2(M), value=[1]),
+    "addcmul_inplace_value_str": lambda M: _m2(M).addcmul_(_m2(M), _m2(M), value="a"),
 }
 
 
@@ -276,6 +284,12 @@ PARSER_FIRST_LINE = {
     "bitwise_and_list": lambda M: M.bitwise_and(_m2(M).long(), [1]),
     "eq_inplace_list": lambda M: _m2(M).eq_([1]),
     "clamp_min_inplace_str": lambda M: _m2(M).clamp_min_("a"),
+    "pow_inplace_list": lambda M: _m2(M).pow_([1]),
+    "where_other_str": lambda M: M.where(_m2(M) > 2, _m2(M), "a"),
+    "where_input_str": lambda M: M.where(_m2(M) > 2, "a", _m2(M)),
+    "masked_fill_value_str": lambda M: M.masked_fill(_m2(M), _m2(M) > 2, "a"),
+    "masked_fill_inplace_value_str": lambda M: _m2(M).masked_fill_(_m2(M) > 2, "a"),
+    "scatter_inplace_value_str": lambda M: _m2(M).scatter_(0, M.zeros(2, 3, dtype=M.int64), "a"),
 }
 
 
