@@ -721,6 +721,14 @@ def _sizes(size: Sequence[Any], kw: dict, opname: str) -> tuple:
     return _size(size, opname)
 
 
+def _checked_sizes(opname: str, size: tuple, kw: dict, **given: Any) -> tuple:
+    """rand/randn's size (see _sizes), a bad one raising torch's message for the call (see _size_error)."""
+    try:
+        return _sizes(size, kw, opname)
+    except TypeError as e:
+        raise _size_error(e, opname, size, **given) from None
+
+
 def _size_error(e: TypeError, opname: str, size: tuple, **kw: Any) -> TypeError:
     """rand/randn's size error.  Their two overloads (with and without generator=) both take a call with a
     keyword, or with more than one positional argument: then a size that is no int (at pos 0) is the
@@ -737,11 +745,8 @@ def _size_error(e: TypeError, opname: str, size: tuple, **kw: Any) -> TypeError:
 @M.export(method=False)
 def rand(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None, layout: Any = None,
          device: Any = None, requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
-    try:
-        shape = _sizes(size, kw, "rand")
-    except TypeError as e:
-        raise _size_error(e, "rand", size, generator=generator, out=out, dtype=dtype, layout=layout,
-                          device=device, requires_grad=requires_grad, pin_memory=pin_memory) from None
+    shape = _checked_sizes("rand", size, kw, generator=generator, out=out, dtype=dtype, layout=layout,
+                           device=device, requires_grad=requires_grad, pin_memory=pin_memory)
     t = _factory(shape, dtype, device, out, requires_grad)
     return _done(uniform_(t, 0.0, 1.0, generator=generator), requires_grad)
 
@@ -749,11 +754,8 @@ def rand(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None, 
 @M.export(method=False)
 def randn(*size: Any, generator: Any = None, out: Any = None, dtype: Any = None, layout: Any = None,
           device: Any = None, requires_grad: bool = False, pin_memory: bool = False, **kw: Any) -> Tensor:
-    try:
-        shape = _sizes(size, kw, "randn")
-    except TypeError as e:
-        raise _size_error(e, "randn", size, generator=generator, out=out, dtype=dtype, layout=layout,
-                          device=device, requires_grad=requires_grad, pin_memory=pin_memory) from None
+    shape = _checked_sizes("randn", size, kw, generator=generator, out=out, dtype=dtype, layout=layout,
+                           device=device, requires_grad=requires_grad, pin_memory=pin_memory)
     t = _factory(shape, dtype, device, out, requires_grad)
     return _done(normal_(t, 0.0, 1.0, generator=generator), requires_grad)
 
