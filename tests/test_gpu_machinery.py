@@ -27,27 +27,27 @@ def _fake_record(op, check, oracle, dtype):
             "seeds": [], "spec": op.name, "duration_s": 0.1}
 
 
-def test_a_cuda_fault_after_a_record_makes_it_an_error_in_process(cat, monkeypatch) -> None:
-    monkeypatch.setattr(workers, "cuda_fault", lambda: FAULT)
+def _records_of_add_on_cuda(cat, monkeypatch, fault: str | None) -> list:
+    """The records an in-process cuda OpRunner sends for `add` when synchronising reports `fault`."""
+    monkeypatch.setattr(workers, "cuda_fault", lambda: fault)
     sent: list = []
     runner = workers.OpRunner(types.SimpleNamespace(device="cuda", catalog=cat), ["forward"], sent.append,
                               announce=False)
     monkeypatch.setattr(runner, "run_record", _fake_record)
     runner.run_op("add")
-    recs = [m["rec"] for m in sent if m["t"] == "record"]
+    return [m["rec"] for m in sent if m["t"] == "record"]
+
+
+def test_a_cuda_fault_after_a_record_makes_it_an_error_in_process(cat, monkeypatch) -> None:
+    recs = _records_of_add_on_cuda(cat, monkeypatch, FAULT)
     assert recs and all(r["status"] == "error" and r["reason"].startswith("CUDA fault") and FAULT in r["reason"]
                         for r in recs)
     assert recs[0]["repro"] == "# r"  # the record's repro is kept: it is the input that faulted
 
 
 def test_without_a_fault_the_record_stands(cat, monkeypatch) -> None:
-    monkeypatch.setattr(workers, "cuda_fault", lambda: None)
-    sent: list = []
-    runner = workers.OpRunner(types.SimpleNamespace(device="cuda", catalog=cat), ["forward"], sent.append,
-                              announce=False)
-    monkeypatch.setattr(runner, "run_record", _fake_record)
-    runner.run_op("add")
-    assert all(m["rec"]["status"] == "pass" for m in sent if m["t"] == "record")
+    recs = _records_of_add_on_cuda(cat, monkeypatch, None)
+    assert recs and all(r["status"] == "pass" for r in recs)
 
 
 def test_a_worker_that_exits_for_a_cuda_fault_is_recorded_as_one() -> None:
