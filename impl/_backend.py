@@ -41,12 +41,14 @@ def module_of(arr: Any) -> ModuleType:
 
 def strided_view(flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:
     """An ndarray over `flat` (1-D storage) with element strides and offset; shares its memory."""
-    itemsize = flat.dtype.itemsize
-    bstrides = tuple(s * itemsize for s in strides)
-    if isinstance(flat, np.ndarray):
+    dt = flat.dtype
+    itemsize = dt.itemsize
+    bstrides = tuple([s * itemsize for s in strides])  # (a list first: cheaper than a generator)
+    if type(flat) is np.ndarray:
         if flat.size == 0 or 0 in shape:
             return np.lib.stride_tricks.as_strided(flat[:0], shape, bstrides)
-        return np.ndarray(shape, flat.dtype, buffer=flat, offset=offset * itemsize, strides=bstrides)
+        # (positional: NumPy parses keywords to ndarray() at twice the cost, and a view is made per op)
+        return np.ndarray(shape, dt, flat, offset * itemsize, bstrides)
     if flat.size == 0 or 0 in shape:  # CuPy asserts on an offset added to a null (empty) pointer
         return _cupy.ndarray(shape, flat.dtype, memptr=flat.data, strides=bstrides)
     return _cupy.ndarray(shape, flat.dtype, memptr=flat.data + offset * itemsize, strides=bstrides)

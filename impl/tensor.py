@@ -66,17 +66,21 @@ def wrap_array(arr: Any, dtype: D.dtype | None = None, dev: device | None = None
 _row_major = geo.tuple_contiguous_strides
 
 
-def fresh_result(arr: Any, dtype: D.dtype, dev: device) -> Tensor:
+def fresh_result(arr: Any, dtype: D.dtype, dev: device, shape: tuple | None = None,
+                 stride: tuple | None = None) -> Tensor:
     """A tensor owning `arr`, a fresh C-contiguous backend array already of `dtype` (what an op computed).
 
     The lean end of every op: no storage object until one is needed (see Tensor._storage) and row-major
-    strides from the cache; wrap_array checks and converts before coming here."""
+    strides from the cache; wrap_array checks and converts before coming here. A caller that already holds
+    arr's shape and its row-major strides passes them (a lookup less on the tiniest ops)."""
     t = _new(Tensor)
     t._st = None
     t._device = dev
-    shape = arr.shape
+    if shape is None:
+        shape = arr.shape
+        stride = _row_major(shape)
     t._shape = shape
-    t._stride = _row_major(shape)
+    t._stride = stride
     t._offset = 0
     t._dtype = dtype
     t._arr = t._arr_of = arr

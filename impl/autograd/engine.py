@@ -11,6 +11,10 @@ from .. import _geometry as geo
 from ..tensor import Tensor
 from . import grad_mode
 from .graph import AccumulateGrad, Node, edge
+# (at the top, not inside the functions: an import statement costs ~0.4 us per call, and the engine runs
+# these per node; ops import only grad_mode and graph from this package, so there is no cycle)
+from ..ops import creation, pointwise
+from ..ops.reduction import sum_to
 
 
 def _as_seq(x: Any) -> list:
@@ -20,8 +24,6 @@ def _as_seq(x: Any) -> list:
 
 
 def _root_grads(tensors: Sequence[Any], grads: Sequence[Any], create_graph: bool) -> list:
-    from ..ops import creation
-
     out = []
     for i, t in enumerate(tensors):
         g = grads[i] if i < len(grads) else None
@@ -83,18 +85,21 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
         targets[(id(node), nr)] = t
     captured: dict[int, Any] = {}
 
-    with grad_mode.set_grad_enabled(create_graph):
+    state = grad_mode._state  # (set and restored directly: no context object per backward call)
+    prev, state.enabled = state.enabled, bool(create_graph)
+    try:
         for node in _topo_order(roots):
             buf = buffers.pop(id(node), None)
             if buf is None:
                 continue
-            grads_in = _materialize(node, buf)
+            grads_in = buf if len(buf) == 1 and buf[0] is not None and len(node._out_meta) == 1 \
+                else _materialize(node, buf)  # (one output with its gradient: nothing to fill)
             if targets:
                 for nr, g in enumerate(grads_in):
                     t = targets.get((id(node), nr))
                     if t is not None:
                         captured[id(t)] = g
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 # torch's AccumulateGrad skips a leaf whose requires_grad was turned off after the graph
                 # was built (a frozen leaf gets no .grad)
                 if accumulate and not capture and node.variable._requires_grad:
@@ -105,8 +110,10 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                     t = ref()
                     if t is not None and buf[nr] is not None:
                         _accumulate(t, grads_in[nr], create_graph)
-            outs = node.apply(grads_in)
-            if not retain_graph:
+            # node.apply, inlined; saved_tensors (its version checks) only for a node that saved any
+            outs = node._backward(grads_in, *node.saved_tensors()) if node._had_saved \
+                else node._backward(grads_in)
+            if not retain_graph and node._had_saved:
                 node.release()
             for (nxt, nr), meta, g in zip(node.next_functions, node._in_meta, outs):
                 if nxt is None or g is None:
@@ -120,6 +127,8 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                     into[nr] = g
                 else:
                     into[nr] = g if into[nr] is None else into[nr] + g
+    finally:
+        state.enabled = prev
     return captured
 
 
@@ -139,8 +148,6 @@ def _materialize(node: Node, buf: list) -> list:
                 break
         else:
             return buf  # every output got a gradient: nothing to fill
-    from ..ops import creation
-
     out = []
     for nr, g in enumerate(buf):
         if g is None and nr < len(node._out_meta):
@@ -154,8 +161,6 @@ def _conform(g: Any, meta: Any, node: Node) -> Any:
     """Reduce a gradient over broadcast dimensions and cast it to the input's dtype: done once, here."""
     shape, dtype = meta
     if g._shape != shape:
-        from ..ops.reduction import sum_to
-
         g = sum_to(g, shape)
     if g._dtype is not dtype:
         g = g.to(dtype)
@@ -168,10 +173,12 @@ def _accumulate(t: Any, g: Any, create_graph: bool) -> None:
     elif create_graph:
         t._grad = t._grad + g
     else:
-        from ..ops import pointwise
-
-        with grad_mode.no_grad():
+        state = grad_mode._state  # (no_grad without a context object: this runs per leaf per backward)
+        prev, state.enabled = state.enabled, False
+        try:
             pointwise.add_(t._grad, g)
+        finally:
+            state.enabled = prev
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
@@ -205,8 +212,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         g = got.get(id(t))
         if g is None:
             if materialize_grads:
-                from ..ops import creation
-
                 g = creation.zeros_like(t)
             elif not allow_unused:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "

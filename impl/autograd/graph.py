@@ -86,8 +86,8 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     are not tensors: a Python scalar operand, or None)."""
     cls = _classes.get(name) or node_class(name)
     node = _new(cls)
-    # one pass over the inputs (a node is built on every differentiable op); edge() is inlined for the
-    # common input, a non-view tensor with history
+    # Plain loops, not comprehensions (each of those is a function call in this Python), and edge() inlined
+    # for the common input, a non-view tensor with history: a node is built on every differentiable op.
     edges = []
     in_meta = []
     for t in inputs:
@@ -100,9 +100,21 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
         in_meta.append((t._shape, t._dtype))
     node.next_functions = tuple(edges)
     node._in_meta = tuple(in_meta)
-    node._out_meta = tuple([(o._shape, o._dtype, o._device) for o in outputs])
+    out_meta = []
+    for o in outputs:
+        out_meta.append((o._shape, o._dtype, o._device))
+    node._out_meta = tuple(out_meta)
     if saved:
-        node._saved = tuple([(t, t._version, _among(t, outputs)) for t in saved])
+        entries = []
+        for t in saved:
+            vc = t._vc  # (t._version without the property: no counter yet is version 0)
+            is_output = False
+            for o in outputs:
+                if o is t:
+                    is_output = True
+                    break
+            entries.append((t, 0 if vc is None else vc.version, is_output))
+        node._saved = tuple(entries)
         node._had_saved = True
     else:
         node._saved = ()
@@ -114,13 +126,6 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
 
 
 _new = object.__new__
-
-
-def _among(t: Any, outputs: Sequence[Any]) -> bool:
-    for o in outputs:
-        if t is o:
-            return True
-    return False
 
 
 _NO_EDGE = (None, 0)

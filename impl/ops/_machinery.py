@@ -362,6 +362,14 @@ def dims_arg(dim: Any, ndim: int) -> tuple:
     if isinstance(dim, int) and not isinstance(dim, bool):
         d = geo.wrap_dim(dim, ndim)
         return (d,) if ndim else ()  # a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
+    if type(dim) is tuple and dim:  # the common case first: in-range non-negative ints, increasing (sum_to's)
+        prev = -1
+        for d in dim:
+            if type(d) is not int or d <= prev or d >= ndim:
+                break
+            prev = d
+        else:
+            return dim
     dims = tuple(geo.wrap_dim(d, ndim) for d in dim)
     if len(set(dims)) != len(dims):
         dup = next(d for d in dims if dims.count(d) > 1)

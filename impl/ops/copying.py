@@ -108,6 +108,12 @@ def _zeros_like(g: Tensor) -> Tensor:
 
 @M.export("zero_")
 def zero_(self: Tensor) -> Tensor:
+    if isinstance(self, Tensor) and not (self._requires_grad and grad_mode._state.enabled):
+        # without autograd none of the checks below can fail (zero_ writes overlapping memory too) and there
+        # is no history to give: the write and the version (optimizers zero every gradient every step)
+        self._array.fill(0)
+        self._bump()
+        return self
     M.check_inplace_target(self, self._dtype, (), (), allow_overlap=True)
     M.write(self, self._xp.zeros((), dtype=self._dtype.np))
     # ZeroBackward0: linked to self's history, which gets a zero gradient (like torch)

@@ -273,8 +273,13 @@ def _into_out(out: Any, opname: str, make: Any, dtype: Any) -> Tensor:
 def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp, dev = _xp(device)
-    if fill is None:
+    if fill is None or (fill == 0 and type(fill) is int):  # (zeros is NumPy's cheapest factory, in C)
         arr = xp.zeros(size, dtype=dt.np)
+    elif xp is np and fill == 1 and type(fill) is int:
+        # ones: the commonest fill, exact in every dtype (no overflow to silence); np.full and np.ones are
+        # Python-level wrappers of these two calls
+        arr = np.empty(size, dt.np)
+        arr.fill(1)
     else:
         # np.array(...).astype wraps negative ints into unsigned types like torch (-1 -> 255 for uint8); a
         # float16 fill of one element may overflow to inf (A.check_fits lets it), silently as in torch
@@ -342,6 +347,9 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, 
     return _finish(xp.eye(n, m if m is not None else n, dtype=dt.np), dt, dev, requires_grad)
 
 
+_row_major = geo.tuple_contiguous_strides
+
+
 def _like(input: Tensor, dtype: Any, device: Any) -> tuple:
     return (dtype if dtype is not None else input._dtype), (device if device is not None else input.device)
 
@@ -349,9 +357,12 @@ def _like(input: Tensor, dtype: Any, device: Any) -> tuple:
 def _filled_like(input: Tensor, fill: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     """*_like keep the input's layout when it is dense (torch's preserve_format), else contiguous."""
     dt, dev = _like(input, dtype, device)
-    stride = geo.like_strides(input._shape, input._stride)
-    if stride == geo.contiguous_strides(input._shape):
-        return _filled(input._shape, fill, dt, dev, requires_grad)
+    shape = input._shape
+    if input._stride is _row_major(shape):  # (a row-major input, the common case: row-major like it)
+        return _filled(shape, fill, dt, dev, requires_grad)
+    stride = geo.like_strides(shape, input._stride)
+    if stride == geo.contiguous_strides(shape):
+        return _filled(shape, fill, dt, dev, requires_grad)
     t = empty_strided(input._shape, stride, dtype=dt, device=dev)
     if fill is not None:
         with M.errstate():

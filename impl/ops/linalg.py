@@ -5,8 +5,10 @@ import math
 import operator
 from typing import Any
 
+import numpy as np
+
 from .. import _geometry as geo, dtypes as D
-from ..tensor import Tensor, wrap_array
+from ..tensor import Tensor, fresh_result, wrap_array
 from . import _machinery as M
 from . import _args as A
 
@@ -62,6 +64,32 @@ def _product(name: str, node: str, a: Tensor, b: Tensor, fn, backward, out: Any)
 
 
 _matprod = operator.matmul
+_PLAIN_MM = frozenset((D.float32, D.float64))
+
+
+def _plain_mm(a: Any, b: Any) -> Tensor | None:
+    """a @ b for the commonest operands, else None: two float32/float64 matrices of one dtype and device
+    whose shapes multiply. Every check of matmul and mm passes for them: the product, one tensor and, if a
+    gradient is wanted, mm's node (a tiny op's time is its bookkeeping)."""
+    if type(a) is not Tensor or type(b) is not Tensor:
+        return None
+    dt, sa, sb = a._dtype, a._shape, b._shape
+    if (len(sa) != 2 or len(sb) != 2 or sa[1] != sb[0] or b._dtype is not dt or dt not in _PLAIN_MM
+            or b._device is not a._device):
+        return None
+    aa, ba = a._array, b._array
+    token = M.FP_POLICY.set(M.FP_IGNORE)
+    try:
+        arr = aa @ ba
+    finally:
+        M.FP_POLICY.reset(token)
+    if type(arr) is np.ndarray and arr.dtype is dt.np and arr.flags.c_contiguous:
+        y = fresh_result(arr, dt, a._device)  # (what wrap_array would do, without its checks)
+    else:
+        y = wrap_array(arr, dt, a._device)
+    if a._requires_grad or b._requires_grad:
+        M.record(y, "MmBackward0", [a, b], _mm_backward, [a, b])
+    return y
 
 
 def _mm_backward(g: Any, a: Tensor, b: Tensor) -> tuple:
@@ -70,6 +98,8 @@ def _mm_backward(g: Any, a: Tensor, b: Tensor) -> tuple:
 
 @M.export()
 def mm(input: Tensor, mat2: Tensor, *, out: Any = None) -> Tensor:
+    if out is None and (y := _plain_mm(input, mat2)) is not None:
+        return y
     M.check_tensor(input, "mm")
     M.check_tensor(mat2, "mm", "mat2")
     if len(input._shape) != 2:
@@ -135,6 +165,8 @@ def mv(input: Tensor, vec: Tensor, *, out: Any = None) -> Tensor:
 
 @M.export()
 def matmul(input: Tensor, other: Tensor, *, out: Any = None) -> Tensor:
+    if out is None and (y := _plain_mm(input, other)) is not None:
+        return y
     M.check_tensor(input, "matmul")
     M.check_tensor(other, "matmul", "other")
     da, db = len(input._shape), len(other._shape)
@@ -253,8 +285,6 @@ OPERATORS = {"__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(oth
 # ==================================================================================================
 # trace, diag, triu/tril, the add*-products (addmm, addbmm, addmv, addr, baddbmm), cross, inverse, svd, t_
 # ==================================================================================================
-
-import numpy as np
 
 from .. import return_types
 from ._out import exact_out, no_overlap

@@ -60,6 +60,23 @@ class Unary:
     no_bool: str = ""       # error message when the op rejects bool tensors
     no_bool_exc: type = RuntimeError  # torch's class for that error (abs: NotImplementedError)
     bool_on_cuda: bool = False  # the CUDA kernel takes bool tensors (abs), the CPU one does not
+    # the node's backward, built once from grad and saves (it captures nothing of a call)
+    backward: Callable | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        grad = self.grad
+        if grad is None:
+            return
+        if self.saves == "x":
+            def backward(grads, *saved):
+                return (grad(grads[0], saved[0], None),)
+        elif self.saves == "y":
+            def backward(grads, *saved):
+                return (grad(grads[0], None, saved[0]),)
+        else:
+            def backward(grads, *saved):
+                return (grad(grads[0], None, None),)
+        object.__setattr__(self, "backward", backward)
 
 
 @dataclass(frozen=True)
@@ -122,24 +139,46 @@ def _unary(op: Unary, x: Any, *, out: Tensor | None = None, inplace: bool = Fals
         _fp_reset(token)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [x], operands=(x,), common=rdt)
-    grad = op.grad
-    if not inplace and (grad is None or not x._requires_grad or not _grad_state.enabled):
-        return _unary_result(arr, rdt, x)  # nothing to record: skip building the backward
-
-    def backward(grads, *saved):
-        xs = saved[0] if op.saves == "x" else None
-        ys = saved[0] if op.saves == "y" else None
-        return (grad(grads[0], xs, ys),)
-
     if inplace:
         old = _saved_old(x, op.saves == "x")
         M.write(x, arr)
-        if grad is not None:
-            M.rebase_history(x, op.node, (), backward, _pick(op.saves, old, None, x))
+        if op.grad is not None:
+            M.rebase_history(x, op.node, (), op.backward, _pick(op.saves, old, None, x))
         return x
     y = _unary_result(arr, rdt, x)
-    if grad is not None:
-        M.record(y, op.node, [x], backward, _pick(op.saves, x, None, y))
+    if x._requires_grad and op.grad is not None:
+        _unary_record(op, x, y)
+    return y
+
+
+def _unary_record(op: Unary, x: Tensor, y: Tensor) -> None:
+    saves = op.saves
+    M.record(y, op.node, [x], op.backward, [x] if saves == "x" else [y] if saves == "y" else [])
+
+
+def _plain_unary(op: Unary, x: Any) -> Tensor | None:
+    """op(x) for the commonest input, else None: a row-major floating tensor. Every check of _unary passes
+    for it and the result is a fresh tensor of x's geometry and dtype (see _plain_binary)."""
+    if type(x) is not Tensor:
+        return None
+    dt, shape = x._dtype, x._shape
+    rm = _ROW_MAJOR(shape)
+    if not dt.is_floating_point or x._stride is not rm:
+        return None
+    xa = x._arr
+    if xa is None or (x._st is not None and x._arr_of is not x._st.array):
+        return None
+    token = _fp_set(_FP_IGNORE)
+    try:
+        arr = op.fn(np if type(xa) is np.ndarray else module_of(xa), xa)
+    finally:
+        _fp_reset(token)
+    if type(arr) is np.ndarray and arr.dtype is dt.np:
+        y = fresh_result(arr, dt, x._device, shape, rm)
+    else:
+        y = wrap_array(arr, dt, x._device)
+    if x._requires_grad and op.grad is not None:
+        _unary_record(op, x, y)  # (record's own test of grad mode)
     return y
 
 
@@ -317,6 +356,68 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
         _fp_reset(token)
 
 
+def _plain_binary(op: Binary, a: Any, b: Any) -> Tensor | None:
+    """a (op) b for the commonest operands, else None: two row-major tensors of one shape, dtype (one of
+    op.fast_dtypes) and device. Every check of _binary passes for them and the result is a fresh tensor of
+    a's geometry, so this is the arithmetic and one tensor (and the node, if a gradient is wanted), nothing
+    else: a tiny op's time is its bookkeeping, and this case is most of what programs run."""
+    if type(a) is not Tensor or type(b) is not Tensor:
+        return None
+    dt, shape = a._dtype, a._shape
+    if b._dtype is not dt or b._shape != shape or b._device is not a._device or dt not in op.fast_dtypes:
+        return None
+    rm = _ROW_MAJOR(shape)
+    sa, sb = a._stride, b._stride
+    if sa is rm and sb is rm:
+        aa, bb = a._arr, b._arr  # (the _array property's cache, valid unless a resize_ replaced the storage)
+        if aa is None or bb is None or (a._st is not None and a._arr_of is not a._st.array) or (
+                b._st is not None and b._arr_of is not b._st.array):
+            aa, bb = a._array, b._array
+    elif (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
+        # an operand expanded from one element (all strides 0: a gradient broadcast back over a sum's input)
+        # orders no dims, so the result is row-major still (see M.wrap)
+        aa, bb = a._array, b._array
+    else:
+        return None
+    token = _fp_set(_FP_IGNORE)
+    try:
+        arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
+    finally:
+        _fp_reset(token)
+    if (a._requires_grad or b._requires_grad) and _grad_state.enabled:
+        return _binary_finish(op, a, b, arr, D.bool_ if op.dtype_rule == "compare" else dt, a, dt, False, None)
+    if type(arr) is np.ndarray and arr.dtype is dt.np:  # (NumPy lays it out C-contiguous over these)
+        return fresh_result(arr, dt, a._device, shape, rm)
+    rdt = D.bool_ if op.dtype_rule == "compare" else dt
+    if type(arr) is np.ndarray and arr.dtype is rdt.np:
+        return fresh_result(arr, rdt, a._device, shape, rm)
+    return wrap_array(arr, rdt, a._device)  # (a 0-d result is a NumPy scalar; a CuPy array)
+
+
+def _plain_binary_(op: Binary, a: Any, b: Any) -> Tensor | None:
+    """a (op)= b for the commonest operands (those of _plain_binary, not a comparison), else None. They
+    must not share a storage (see same_storage): a row-major target then overlaps neither itself nor b, and
+    none of the in-place checks can fail (gradient accumulation, optimizer steps)."""
+    if type(a) is not Tensor or type(b) is not Tensor or a is b or (a._st is not None and a._st is b._st):
+        return None
+    dt, shape = a._dtype, a._shape
+    if b._dtype is not dt or b._shape != shape or b._device is not a._device or dt not in op.fast_dtypes \
+            or op.dtype_rule == "compare":
+        return None
+    rm = _ROW_MAJOR(shape)
+    if a._stride is not rm or b._stride is not rm or ((a._requires_grad or b._requires_grad)
+                                                       and _grad_state.enabled):
+        return None
+    aa = a._array
+    token = _fp_set(_FP_IGNORE)
+    try:
+        aa[...] = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, b._array)
+    finally:
+        _fp_reset(token)
+    a._bump()
+    return a
+
+
 def _binary(op: Binary, a: Any, b: Any, out: Tensor | None = None, inplace: bool = False,
             alpha: Any = None) -> Tensor:
     try:
@@ -335,6 +436,13 @@ def _binary(op: Binary, a: Any, b: Any, out: Tensor | None = None, inplace: bool
         arr, rdt, like, cdt = _binary_general(op, a, b, out, inplace, alpha)
     if out is not None:
         return M.write_out(out, arr, rdt, op.name, [a, b], operands=(a, b), common=cdt)
+    return _binary_finish(op, a, b, arr, rdt, like, cdt, inplace, alpha)
+
+
+def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Tensor, cdt: D.dtype, inplace: bool,
+                   alpha: Any) -> Tensor:
+    """The result of a (op) b computed as `arr` (every check passed): written into a when in place, else a
+    new tensor; and the node when a gradient is wanted."""
     grad = op.grad
     # which operands want a gradient (M.needs_grad inlined: this runs on every binary op)
     want_a = a._requires_grad
@@ -453,6 +561,8 @@ BINARY = [
 
 def _define_unary(op: Unary) -> None:
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        if out is None and (y := _plain_unary(op, input)) is not None:
+            return y
         return _unary(op, input, out=out)
 
     def fn_(self: Tensor) -> Tensor:
@@ -469,15 +579,23 @@ def _define_binary(op: Binary) -> None:
 
     if takes_alpha:
         def fn(input: Tensor, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:
+            if out is None and alpha is None and (y := _plain_binary(op, input, other)) is not None:
+                return y
             return _binary(op, input, other, out, False, alpha)
 
         def fn_(self: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
+            if alpha is None and (y := _plain_binary_(op, self, other)) is not None:
+                return y
             return _binary(op, self, other, None, True, alpha)
     else:
         def fn(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
+            if out is None and (y := _plain_binary(op, input, other)) is not None:
+                return y
             return _binary(op, input, other, out)
 
         def fn_(self: Tensor, other: Any) -> Tensor:
+            if (y := _plain_binary_(op, self, other)) is not None:
+                return y
             return _binary(op, self, other, None, True)
 
     fn.__name__, fn_.__name__ = op.name, op.name + "_"
@@ -589,10 +707,13 @@ def _pow_general(a: Any, b: Any, out: Tensor | None, inplace: bool) -> tuple:
 
 _POW_FAST = frozenset((D.float32, D.float64))
 _F32_MAX = float(np.finfo(np.float32).max)
+_F32_EXACT_INT = 2 ** 24  # every int up to this magnitude is a float32
 
 
 def _in_float32(b: Any) -> bool:
     """Whether a Python number is exactly a float32 (checked without NumPy's overflow warning)."""
+    if type(b) is int and -_F32_EXACT_INT <= b <= _F32_EXACT_INT:  # (x.pow(2): no conversion to find out)
+        return True
     return abs(b) <= _F32_MAX and float(np.float32(b)) == b
 
 
@@ -600,17 +721,20 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
     if (out is None and not inplace and isinstance(a, Tensor) and a._dtype in _POW_FAST
             and (type(b) is float or (type(b) is int and -_EXACT_INT <= b <= _EXACT_INT))
             and (a._dtype is D.float64 or _in_float32(b))):
-        # fast path: a float tensor to a Python number's power (x.pow(2)): the result dtype is the tensor's
-        # and none of _pow_general's checks can fail
-        node, t, rdt = "PowBackward0", a, a._dtype
+        # fast path: a float tensor to a Python number's power (x.pow(2)): the result dtype is the tensor's,
+        # none of _pow_general's checks can fail and the result is laid out as a unary op's
+        rdt = a._dtype
         aa = a._array
         token = M.FP_POLICY.set(M.FP_IGNORE)
         try:
             arr = module_of(aa).power(aa, rdt.np.type(b))  # what _power does for floats
         finally:
             M.FP_POLICY.reset(token)
-    else:
-        arr, rdt, node, t = _pow_general(a, b, out, inplace)
+        y = _unary_result(arr, rdt, a)
+        if a._requires_grad:  # (the same node as below: its one gradient, for the base)
+            M.record(y, "PowBackward0", [a], lambda grads, sa: (_pow_grads(grads[0], sa, b, None)[0],), [a])
+        return y
+    arr, rdt, node, t = _pow_general(a, b, out, inplace)
     # torch's layout: pow(Tensor, Scalar) is unary over the base; pow(Scalar, Tensor) is row-major
     operands = () if not isinstance(a, Tensor) else (a, b) if isinstance(b, Tensor) else (a,)
     if out is not None:

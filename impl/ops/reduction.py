@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import dtypes as D
 from .._backend import module_of
+from ..autograd import grad_mode
 from ..tensor import Tensor, fresh_result, same_storage, wrap_array
 from . import _machinery as M
 from . import _args as A
@@ -19,7 +20,7 @@ def _reduce_shape(shape: tuple, dims: tuple, keepdim: bool) -> tuple:
 
 def _grad_expand(g: Tensor, in_shape: tuple, dims: tuple, keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced dims."""
-    if not keepdim:
+    if not keepdim and g._shape:  # (a 0-d gradient of a full reduction expands as it is, as torch's does)
         g = g.reshape(_reduce_shape(in_shape, dims, True))
     return g.expand(in_shape)
 
@@ -35,8 +36,43 @@ def _sum_dtype(x: Tensor, dtype: Any) -> D.dtype:
 _NO_KEEPDIM = np.False_
 
 
+_grad_state = grad_mode._state  # read directly: the plain path checks grad mode on every call
+_PLAIN_SUM = frozenset((D.float32, D.float64))
+
+
+def _plain_sum(x: Any) -> Tensor | None:
+    """x.sum() for the commonest input, else None: a float32/float64 CPU tensor of at least one dim. Every
+    check of sum passes for it and the result is a fresh 0-d tensor of its dtype: the reduction, one tensor
+    and, if x needs a gradient, the node (a tiny op's time is its bookkeeping)."""
+    if type(x) is not Tensor or x._dtype not in _PLAIN_SUM or not x._shape:
+        return None
+    a = x._array
+    if type(a) is not np.ndarray:
+        return None
+    acc = x._dtype.np
+    token = M.FP_POLICY.set(M.FP_IGNORE)
+    try:
+        # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper; written into a 0-d
+        # array, the full reduction stays an array (not a NumPy scalar to convert back)
+        arr = np.add.reduce(a, None, acc, np.empty((), acc))  # (axis None: cheaper than all dims)
+    finally:
+        M.FP_POLICY.reset(token)
+    y = fresh_result(arr, x._dtype, x._device, (), ())
+    if x._requires_grad:
+        _record_sum(y, x, "SumBackward0", tuple(range(len(x._shape))), False)
+    return y
+
+
+def _record_sum(y: Tensor, x: Tensor, node: str, dims: tuple, keepdim: bool) -> None:
+    in_shape = x._shape
+    M.record(y, node, [x], lambda g, *s: (_grad_expand(g[0], in_shape, dims, keepdim),))
+
+
 @M.export()
 def sum(input: Tensor, dim: Any = None, keepdim: bool = _NO_KEEPDIM, *, dtype: Any = None, out: Any = None) -> Tensor:
+    if dim is None and dtype is None and out is None and keepdim is _NO_KEEPDIM and (
+            y := _plain_sum(input)) is not None:
+        return y
     M.check_tensor(input, "sum")
     ndim = len(input._shape)
     try:
@@ -63,9 +99,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = _NO_KEEPDIM, *, dtype: A
         elif xp is not np:
             arr = xp.asarray(xp.sum(a, axis=dims, dtype=acc, keepdims=keepdim))
         elif len(dims) == ndim and not keepdim:
-            # np.add.reduce is what ndarray.sum runs, without NumPy's Python-level wrapper; a full
-            # reduction written into a 0-d array stays an array (not a NumPy scalar to convert back)
-            arr = np.add.reduce(a, None, acc, np.empty((), acc))  # (axis None: cheaper than all dims)
+            arr = np.add.reduce(a, None, acc, np.empty((), acc))  # (as in _plain_sum)
         else:
             arr = np.add.reduce(a, dims, acc, None, keepdim)
         if arr.dtype != rdt.np:  # (an unconditional astype would copy a large result once more)
@@ -80,9 +114,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = _NO_KEEPDIM, *, dtype: A
     else:
         y = wrap_array(arr, rdt, input._device)
     if input._requires_grad:  # (the backward closure only where M.record may need it)
-        in_shape = input._shape
-        M.record(y, "SumBackward0" if dim is None else "SumBackward1", [input],
-                 lambda g, *s: (_grad_expand(g[0], in_shape, dims, keepdim),))
+        _record_sum(y, input, "SumBackward0" if dim is None else "SumBackward1", dims, keepdim)
     return y
 
 
@@ -115,8 +147,13 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     shape = tuple(shape)
     if g._shape == shape:
         return g
-    lead = g.dim() - len(shape)
-    dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and g._shape[lead + i] != 1)
+    gs = g._shape
+    lead = len(gs) - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gs[lead + i] != 1:
+            dims.append(lead + i)
+    dims = tuple(dims)
     r = sum(g, dims, keepdim=True) if dims else g
     return r.reshape(shape) if r._shape != shape else r
 
