@@ -214,6 +214,8 @@ def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: b
                              "strides are not currently supported. (You can probably work around this by making a "
                              "copy of your array  with array.copy().) ")
         stride = geo.like_strides(data.shape, tuple(s // data.dtype.itemsize for s in data.strides))
+        if stride == geo.contiguous_strides(data.shape):
+            stride = geo.contiguous_strides(data.shape)  # (the cached tuple, which ops test with `is` first)
         flat = xp.zeros(geo.storage_extent(data.shape, stride, 0), dtype=dt.np)
         t = Tensor._make(Storage(flat, dev), data.shape, stride, 0, dt)
         if arr.size:

@@ -163,11 +163,11 @@ def _plain_unary(op: Unary, x: Any) -> Tensor | None:
         return None
     dt, shape = x._dtype, x._shape
     rm = _ROW_MAJOR(shape)
-    if not dt.is_floating_point or x._stride is not rm:
+    if not dt.is_floating_point or (x._stride is not rm and x._stride != rm):
         return None
     xa = x._arr
     if xa is None or (x._st is not None and x._arr_of is not x._st.array):
-        return None
+        xa = x._array
     token = _fp_set(_FP_IGNORE)
     try:
         arr = op.fn(np if type(xa) is np.ndarray else module_of(xa), xa)
@@ -368,7 +368,7 @@ def _plain_binary(op: Binary, a: Any, b: Any) -> Tensor | None:
         return None
     rm = _ROW_MAJOR(shape)
     sa, sb = a._stride, b._stride
-    if sa is rm and sb is rm:
+    if (sa is rm or sa == rm) and (sb is rm or sb == rm):  # (an op's result holds the cached tuple itself)
         aa, bb = a._arr, b._arr  # (the _array property's cache, valid unless a resize_ replaced the storage)
         if aa is None or bb is None or (a._st is not None and a._arr_of is not a._st.array) or (
                 b._st is not None and b._arr_of is not b._st.array):
@@ -405,8 +405,8 @@ def _plain_binary_(op: Binary, a: Any, b: Any) -> Tensor | None:
             or op.dtype_rule == "compare":
         return None
     rm = _ROW_MAJOR(shape)
-    if a._stride is not rm or b._stride is not rm or ((a._requires_grad or b._requires_grad)
-                                                       and _grad_state.enabled):
+    if ((a._stride is not rm and a._stride != rm) or (b._stride is not rm and b._stride != rm)
+            or ((a._requires_grad or b._requires_grad) and _grad_state.enabled)):
         return None
     aa = a._array
     token = _fp_set(_FP_IGNORE)
