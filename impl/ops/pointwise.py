@@ -96,8 +96,15 @@ class Binary:
     fast_dtypes: frozenset = field(init=False, repr=False, compare=False, default=frozenset())
     # an integer-only op (bitwise): its CPU kernel's name, for torch's NotImplementedError on a floating type
     int_kernel: str = ""
+    # keeps[want_a][want_b]: (save a, save b) when a's / b's gradient is wanted (from saves, a_for, b_for)
+    keeps: tuple = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
+        # torch saves an operand only when a gradient that needs it is wanted (a_for / b_for)
+        keeps = tuple(tuple(("a" in self.saves and ((wa and "a" in self.a_for) or (wb and "b" in self.a_for)),
+                             "b" in self.saves and ((wa and "a" in self.b_for) or (wb and "b" in self.b_for)))
+                            for wb in (False, True)) for wa in (False, True))
+        object.__setattr__(self, "keeps", keeps)
         if self.dtype_rule == "true_div":
             fast = frozenset((D.float32, D.float64))
         elif self.int_kernel:
@@ -449,26 +456,26 @@ def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Ten
     want_b = isinstance(b, Tensor) and b._requires_grad
     if not inplace and (grad is None or not (want_a or want_b) or not _grad_state.enabled):
         return _binary_result(arr, rdt, like, a, b, cdt)  # nothing to record: skip building the backward
+    b_tensor = isinstance(b, Tensor)
     keep_a = keep_b = keep_scalar = False
     if grad is not None and _grad_state.enabled and (want_a or want_b):
-        # torch saves an operand only when a gradient that needs it is wanted (a_for / b_for)
-        keep_a = "a" in op.saves and ((want_a and "a" in op.a_for) or (want_b and "b" in op.a_for))
-        keep_b = "b" in op.saves and ((want_a and "a" in op.b_for) or (want_b and "b" in op.b_for))
+        keep_a, keep_b = op.keeps[want_a][want_b]
         # torch saves a scalar b as a wrapped-number tensor: the node then has saved state that backward
         # frees (a second backward raises), though nothing of a is saved
-        keep_scalar, keep_b = keep_b and not isinstance(b, Tensor), keep_b and isinstance(b, Tensor)
-    b_tensor = isinstance(b, Tensor)
+        keep_scalar, keep_b = keep_b and not b_tensor, keep_b and b_tensor
     b_scalar = None if b_tensor else b
     al = 1 if alpha is None else alpha
     # whether b's gradient is wanted: a scalar's never is; a tensor's is settled by the node's edge for it
     # (set after recording below: a view's requires_grad can change when its edge is made)
     b_wanted = b_tensor
 
+    saves_y = "y" in op.saves
+
     def backward(grads, *saved):
         it = iter(saved)
         sa = next(it) if keep_a else None
         sb = next(it) if keep_b else b_scalar
-        sy = next(it) if "y" in op.saves else None
+        sy = next(it) if saves_y else None
         # (add's g * alpha for an unwanted b would be a wasted op per node; the engine drops it anyway)
         return grad(grads[0], sa, sb, sy, al, b_wanted)
 

@@ -18,7 +18,9 @@ from . import _args as A
 def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
               backward: Callable | None = None) -> Tensor:
     vc = src._vc
-    v = _construct(Tensor, src._storage, shape, stride, offset, src._dtype, vc if vc is not None else src._counter())
+    st = src._st  # (the _storage property and _counter(), inline: a view is made per indexing or reshape)
+    v = _construct(Tensor, st if st is not None else src._storage, shape, stride, offset, src._dtype,
+                   vc if vc is not None else src._counter())
     base = v._base = src._base if src._base is not None else src
     if base._grad_fn is not None:  # (else the class default, None: no instance dict for a plain view)
         v._bgf = base._grad_fn
@@ -58,9 +60,10 @@ def view(self: Tensor, *shape: Any) -> Tensor:
     if stride is None:
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.")
-    v = make_view(self, shape, stride, self._offset, "ViewBackward0", lambda g, *s: (g[0].reshape(in_shape),))
+    v = make_view(self, shape, stride, self._offset, "ViewBackward0",
+                  (lambda g, *s: (g[0].reshape(in_shape),)) if self._requires_grad else None)
     src = self._arr
-    if contiguous and src is not None and src.size and self._arr_of is self._storage.array:
+    if contiguous and src is not None and src.size and self._arr_of is self._st.array:  # (make_view made _st)
         # NumPy's reshape of a C-contiguous array is a view with these very strides: ~5x cheaper than the
         # strided_view the tensor would otherwise build on first use (empty arrays' strides may differ)
         v._arr, v._arr_of = src.reshape(shape), self._arr_of
