@@ -446,6 +446,25 @@ def _binary(op: Binary, a: Any, b: Any, out: Tensor | None = None, inplace: bool
     return _binary_finish(op, a, b, arr, rdt, like, cdt, inplace, alpha)
 
 
+class _BinaryBackward:
+    """A binary node's backward: what it keeps of one call. One object where a closure would be a function
+    and a cell per captured name: the cyclic GC tracks every object a graph holds, and its passes over a
+    long graph cost more than the graph's arithmetic."""
+
+    __slots__ = ("grad", "keep_a", "keep_b", "saves_y", "b_scalar", "alpha", "b_wanted")
+
+    def __call__(self, grads: Any, *saved: Tensor) -> tuple:
+        it = iter(saved)
+        sa = next(it) if self.keep_a else None
+        sb = next(it) if self.keep_b else self.b_scalar
+        sy = next(it) if self.saves_y else None
+        # (add's g * alpha for an unwanted b would be a wasted op per node; the engine drops it anyway)
+        return self.grad(grads[0], sa, sb, sy, self.alpha, self.b_wanted)
+
+
+_new = object.__new__
+
+
 def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Tensor, cdt: D.dtype, inplace: bool,
                    alpha: Any) -> Tensor:
     """The result of a (op) b computed as `arr` (every check passed): written into a when in place, else a
@@ -463,22 +482,13 @@ def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Ten
         # torch saves a scalar b as a wrapped-number tensor: the node then has saved state that backward
         # frees (a second backward raises), though nothing of a is saved
         keep_scalar, keep_b = keep_b and not b_tensor, keep_b and b_tensor
-    b_scalar = None if b_tensor else b
-    al = 1 if alpha is None else alpha
+    backward = _new(_BinaryBackward)
+    backward.grad, backward.keep_a, backward.keep_b, backward.saves_y = grad, keep_a, keep_b, "y" in op.saves
+    backward.b_scalar = None if b_tensor else b
+    backward.alpha = 1 if alpha is None else alpha
     # whether b's gradient is wanted: a scalar's never is; a tensor's is settled by the node's edge for it
     # (set after recording below: a view's requires_grad can change when its edge is made)
-    b_wanted = b_tensor
-
-    saves_y = "y" in op.saves
-
-    def backward(grads, *saved):
-        it = iter(saved)
-        sa = next(it) if keep_a else None
-        sb = next(it) if keep_b else b_scalar
-        sy = next(it) if saves_y else None
-        # (add's g * alpha for an unwanted b would be a wasted op per node; the engine drops it anyway)
-        return grad(grads[0], sa, sb, sy, al, b_wanted)
-
+    backward.b_wanted = b_tensor
     if inplace:
         old = None
         if keep_a:  # the old value of a, before the write
@@ -496,7 +506,7 @@ def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Ten
         M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
                  _saved_binary(op, a if keep_a else None, b if keep_b else None, y))
         if b_tensor and op is not RSUB and y._grad_fn is not None:
-            b_wanted = y._grad_fn.next_functions[1][0] is not None
+            backward.b_wanted = y._grad_fn.next_functions[1][0] is not None
         if keep_scalar:
             y._grad_fn._had_saved = True
     return y
