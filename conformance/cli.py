@@ -82,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     mu.add_argument("--mutations", default="", help="comma-separated mutation names (default: all)")
     mu.add_argument("--profile", default="ci", choices=["ci", "dev", "thorough"])
     mu.add_argument("--out", default="reports/mutation", help="directory for mutation.jsonl")
+    be = sub.add_parser("bench", help="run the speed benchmarks (pytest-benchmark); print the ratio table and "
+                                      "write bench.html (table and chart) next to the report")
+    be.add_argument("--out", default="reports/latest", help="directory for bench.json and bench.html")
+    be.add_argument("-k", dest="select", default="", help="pytest -k expression: some workloads (e.g. tiny)")
+    be.add_argument("--before", default=None, help="an earlier bench.json: its ratios become extra columns")
     lst = sub.add_parser("list", help="list ops and the (check, oracle) pairs that apply")
     lst.add_argument("--ops", default="")
     lst.add_argument("--specs", default=None)
@@ -103,10 +108,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.cmd == "mutate":
             return _mutate(args)
+        if args.cmd == "bench":
+            return _bench(args)
         return _list(args) if args.cmd == "list" else run(args, argv)
     except SpecError as e:
         print(f"spec error: {e}", file=sys.stderr)
         return 2
+
+
+def _bench(args: argparse.Namespace) -> int:
+    """pytest-benchmark over benchmarks/test_bench_ops.py in a child process (its own progress on the
+    terminal), then the ratio table printed and the speed page written. Timings belong in pytest-benchmark,
+    never in assertions: this only runs and renders them."""
+    import subprocess
+
+    from .report import bench
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    js = out / "bench.json"
+    suite = Path(__file__).resolve().parents[1] / "benchmarks" / "test_bench_ops.py"
+    cmd = [sys.executable, "-m", "pytest", str(suite), "--benchmark-only", f"--benchmark-json={js}",
+           "-p", "no:cacheprovider", "-q"] + (["-k", args.select] if args.select else [])
+    rc = subprocess.call(cmd)
+    if rc != 0 or not js.exists():
+        print(f"benchmarks failed (pytest exit {rc}); no table written", file=sys.stderr)
+        return rc or 1
+    groups = bench.load(js)
+    before = bench.load(args.before) if args.before else None
+    print(bench.markdown(groups, before))
+    bench.render_bench(groups, out / "bench.html", before=before, source=str(js))
+    print(f"\nwrote {out / 'bench.html'}")
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:
