@@ -131,8 +131,21 @@ def view_strides(oldshape: Sequence[int], oldstride: Sequence[int], newshape: Se
 
 
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
-    if len(shapes) == 2 and tuple(shapes[0]) == tuple(shapes[1]):  # fast path: same shapes
-        return tuple(shapes[0])
+    if len(shapes) == 2:
+        a, b = shapes
+        if tuple(a) == tuple(b):  # fast path: same shapes
+            return tuple(a)
+        if len(a) == len(b):  # the next commonest: one ndim, size-1 dims against sizes (the loop reports errors)
+            out = []
+            for x, y in zip(a, b):
+                if x == y or y == 1:
+                    out.append(x)
+                elif x == 1:
+                    out.append(y)
+                else:
+                    break
+            else:
+                return tuple(out)
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:

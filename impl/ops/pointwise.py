@@ -364,28 +364,33 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
 
 
 def _plain_binary(op: Binary, a: Any, b: Any) -> Tensor | None:
-    """a (op) b for the commonest operands, else None: two row-major tensors of one shape, dtype (one of
-    op.fast_dtypes) and device. Every check of _binary passes for them and the result is a fresh tensor of
-    a's geometry, so this is the arithmetic and one tensor (and the node, if a gradient is wanted), nothing
-    else: a tiny op's time is its bookkeeping, and this case is most of what programs run."""
+    """a (op) b for the commonest operands, else None: two row-major tensors of one dtype (one of
+    op.fast_dtypes) and device, of one shape or shapes that broadcast. Every check of _binary passes for
+    them and the result is a fresh row-major tensor, so this is the arithmetic and one tensor (and the node,
+    if a gradient is wanted), nothing else: a tiny op's time is its bookkeeping, and this case is most of
+    what programs run."""
     if type(a) is not Tensor or type(b) is not Tensor:
         return None
-    dt, shape = a._dtype, a._shape
-    if b._dtype is not dt or b._shape != shape or b._device is not a._device or dt not in op.fast_dtypes:
+    dt, shape, b_shape = a._dtype, a._shape, b._shape
+    if b._dtype is not dt or b._device is not a._device or dt not in op.fast_dtypes:
         return None
     rm = _ROW_MAJOR(shape)
+    rm_b = rm if b_shape == shape else _ROW_MAJOR(b_shape)
     sa, sb = a._stride, b._stride
-    if (sa is rm or sa == rm) and (sb is rm or sb == rm):  # (an op's result holds the cached tuple itself)
+    if (sa is rm or sa == rm) and (sb is rm_b or sb == rm_b):  # (an op's result holds the cached tuple)
         aa, bb = a._arr, b._arr  # (the _array property's cache, valid unless a resize_ replaced the storage)
         if aa is None or bb is None or (a._st is not None and a._arr_of is not a._st.array) or (
                 b._st is not None and b._arr_of is not b._st.array):
             aa, bb = a._array, b._array
-    elif (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
+    elif rm_b is rm and (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
         # an operand expanded from one element (all strides 0: a gradient broadcast back over a sum's input)
         # orders no dims, so the result is row-major still (see M.wrap)
         aa, bb = a._array, b._array
     else:
         return None
+    if rm_b is not rm:  # row-major operands of two shapes give a row-major result of the broadcast shape
+        shape = geo.broadcast_shapes(shape, b_shape)  # (torch's error when they don't broadcast)
+        rm = _ROW_MAJOR(shape)
     token = _fp_set(_FP_IGNORE)
     try:
         arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
