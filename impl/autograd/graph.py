@@ -10,7 +10,7 @@ import re
 import weakref
 from typing import Any, Callable, Sequence
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _construct, fresh_result
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they have "
           "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
@@ -40,17 +40,23 @@ class Node:
         if self._freed:
             raise RuntimeError(_FREED)
         out = []
-        for t, version, is_output in self._saved:
+        for t, version, out_nr in self._saved:
             vc = t._vc  # (a tensor with no counter yet was never written: still at version 0, as when saved)
             if vc is not None and vc.version != version:
-                gf = self if is_output else t._grad_fn
-                which = f", which is output {t._output_nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
+                gf = self if out_nr >= 0 else t._grad_fn
+                nr = out_nr if out_nr >= 0 else t._output_nr
+                which = f", which is output {nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]]{which} is at "
                     f"version {t._version}; expected version {version} instead. Hint: enable anomaly detection "
                     "to find the operation that failed to compute its gradient, with "
                     "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+            if out_nr >= 0:  # an output of this node, saved without its history: unpacked with it, as torch does
+                t = _alias(t)
+                t._grad_fn, t._requires_grad = self, True
+                if out_nr:
+                    t._output_nr = out_nr
             out.append(t)
         return tuple(out)
 
@@ -108,12 +114,16 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
         entries = []
         for t in saved:
             vc = t._vc  # (t._version without the property: no counter yet is version 0)
-            is_output = False
-            for o in outputs:
+            out_nr = -1
+            for i, o in enumerate(outputs):
                 if o is t:
-                    is_output = True
+                    out_nr = i
+                    # A node holding its own output would be a reference cycle (output -> grad_fn -> saved
+                    # output), freed only by the cyclic GC: a graph's arrays (GPU memory too) would outlive
+                    # it. Like torch's SavedVariable, keep the output's data without its history.
+                    t = _alias(t)
                     break
-            entries.append((t, 0 if vc is None else vc.version, is_output))
+            entries.append((t, 0 if vc is None else vc.version, out_nr))
         node._saved = tuple(entries)
         node._had_saved = True
     else:
@@ -126,6 +136,20 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
 
 
 _new = object.__new__
+
+
+def _alias(t: Any) -> Tensor:
+    """A tensor of t's memory, geometry and version counter, with no history (see make_node)."""
+    vc = t._counter()
+    if t._st is None:
+        # an op's fresh result (the usual saved output): its array as it is, without making the storage
+        # object; the alias is only ever read by backward formulas, never written or compared for overlap
+        a = fresh_result(t._arr, t._dtype, t._device, t._shape, t._stride)
+        a._vc = vc
+        return a
+    a = _construct(Tensor, t._st, t._shape, t._stride, t._offset, t._dtype, vc)
+    a._arr, a._arr_of = t._arr, t._arr_of  # (the array cache, if any: the same geometry)
+    return a
 
 
 _NO_EDGE = (None, 0)

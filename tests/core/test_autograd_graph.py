@@ -180,3 +180,24 @@ def test_integer_ops_do_not_require_grad():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert run(lib) == run(torch)
+
+
+@pytest.mark.parametrize("op", ["tanh", "exp", "sigmoid", "sqrt", "reciprocal"])
+def test_output_saved_for_backward_is_freed_without_the_cyclic_gc_like_torch(op):
+    """A node saving its own output must not form a reference cycle (torch's SavedVariable keeps the
+    output's data without its grad_fn): deleting the output frees it at once, GC or not."""
+    import gc
+    import weakref
+
+    def freed(M):
+        gc.disable()
+        try:
+            x = M.ones(3, requires_grad=True)
+            y = getattr(x, op)()
+            ref = weakref.ref(y)
+            del y
+            return ref() is None
+        finally:
+            gc.enable()
+
+    assert freed(lib) == freed(torch)
