@@ -124,6 +124,17 @@ def _scalar_dtype(v: Any) -> D.dtype:
     raise RuntimeError(f"Could not infer dtype of {type(v).__name__}")
 
 
+def _as_lists(data: Any) -> Any:
+    """range objects, at any depth of a nest of lists, as lists: torch's tensor() takes any Python sequence
+    (tensor(range(3)), tensor([range(2), range(2)])). Only the first element of each level is looked at:
+    nested data is regular or a ragged error either way, and a list of numbers is left as it is."""
+    if isinstance(data, range):
+        return list(data)
+    if isinstance(data, (list, tuple)) and data and isinstance(data[0], (range, list, tuple)):
+        return [_as_lists(x) for x in data]
+    return data
+
+
 def _flatten(data: Any):
     for x in data:
         if isinstance(x, (list, tuple)):
@@ -176,6 +187,7 @@ def _check_data(values: Any, dt: D.dtype) -> None:
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     A.check_dtype(dtype, "tensor")
+    data = _as_lists(data)
     if dtype is not None and isinstance(data, (list, tuple)):
         _check_ragged(data, 0, dt=D.to_dtype(dtype))  # before inference: torch reports the first problem met
     try:
@@ -290,25 +302,41 @@ def _filled(size: tuple, fill: Any, dtype: Any, device: Any, requires_grad: bool
     return _finish(arr, dt, dev, requires_grad)
 
 
+def _size_arg(opname: str, sizes: tuple, size: Any) -> tuple:
+    """A factory's size, given as `*sizes` (zeros(2, 3), zeros((2, 3))) or as the keyword (zeros(size=(2, 3))),
+    with the argument parser's errors for both at once and for a keyword that is not a sequence."""
+    if size is None:
+        return sizes
+    if sizes:
+        raise TypeError(f"{opname}() got multiple values for argument 'size'")
+    if not isinstance(size, (tuple, list, Size)):
+        raise TypeError(f"{opname}(): argument 'size' must be tuple of ints, not {type(size).__name__}")
+    return (size,)
+
+
 @M.export(method=False)
-def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def zeros(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          out: Any = None) -> Tensor:
+    sizes = _size_arg("zeros", sizes, size)
     if out is not None:
-        return _into_out(out, "zeros", lambda dt: zeros(*size, dtype=dt, device=out.device), dtype)
-    return _filled(_size(size, "zeros"), 0, dtype, device, requires_grad)
+        return _into_out(out, "zeros", lambda dt: zeros(*sizes, dtype=dt, device=out.device), dtype)
+    return _filled(_size(sizes, "zeros"), 0, dtype, device, requires_grad)
 
 
 @M.export(method=False)
-def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+def ones(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         out: Any = None) -> Tensor:
+    sizes = _size_arg("ones", sizes, size)
     if out is not None:
-        return _into_out(out, "ones", lambda dt: ones(*size, dtype=dt, device=out.device), dtype)
-    return _filled(_size(size, "ones"), 1, dtype, device, requires_grad)
+        return _into_out(out, "ones", lambda dt: ones(*sizes, dtype=dt, device=out.device), dtype)
+    return _filled(_size(sizes, "ones"), 1, dtype, device, requires_grad)
 
 
 @M.export(method=False)
-def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None,
-          memory_format: Any = None, pin_memory: bool = False) -> Tensor:
+def empty(*sizes: Any, size: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          out: Any = None, memory_format: Any = None, pin_memory: bool = False) -> Tensor:
     # Uninitialised in torch; zeros here, so runs stay deterministic.
-    return _filled(_size(size, "empty"), None, dtype, device, requires_grad)
+    return _filled(_size(_size_arg("empty", sizes, size), "empty"), None, dtype, device, requires_grad)
 
 
 @M.export(method=False)

@@ -116,3 +116,37 @@ def test_creation_device_argument():
             t = M.zeros(2, device=dev)
             assert str(t.device) == "cpu" and t.device.type == "cpu"
             assert str(M.ones(2).to(dev).device) == "cpu"
+
+
+@pytest.mark.parametrize("call", [
+    lambda M: M.zeros(size=(2, 3)), lambda M: M.ones(size=[2]), lambda M: M.empty(size=(0, 2)),
+    lambda M: M.zeros(size=M.Size([3])), lambda M: M.zeros(2, size=(3,)), lambda M: M.ones(size=3),
+    lambda M: M.zeros(size=(2, 1.5)), lambda M: M.ones(size=(2,), dtype=M.int8),
+])
+def test_size_keyword(call):
+    """zeros/ones/empty take their size as the `size` keyword too, with the parser's errors."""
+    from tests.helpers import assert_same_error
+
+    err, terr = assert_same_error(call)
+    if terr is None:
+        assert_same(call(lib), call(torch))
+        assert_same_meta(call(lib), call(torch))
+    else:
+        assert str(err) == str(terr)
+
+
+@pytest.mark.parametrize("data", [
+    lambda: range(3), lambda: range(0), lambda: [range(2), range(2)], lambda: (range(2), (1, 2)),
+    lambda: [[range(2)], [range(2)]], lambda: [range(2), range(3)], lambda: [range(2), 3],
+])
+@pytest.mark.parametrize("dtype", [None, "float32"])
+def test_tensor_from_ranges(data, dtype):
+    """tensor() takes any Python sequence, range included, at any depth."""
+    from tests.helpers import assert_same_error, dt
+
+    def make(M):
+        return M.tensor(data(), dtype=None if dtype is None else dt(M, dtype))
+
+    err, terr = assert_same_error(make)
+    if terr is None:
+        assert_same(make(lib), make(torch))
