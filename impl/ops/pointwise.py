@@ -165,7 +165,7 @@ def _unary_record(op: Unary, x: Tensor, y: Tensor) -> None:
 
 def _plain_unary(op: Unary, x: Any) -> Tensor | None:
     """op(x) for the commonest input, else None: a row-major floating tensor. Every check of _unary passes
-    for it and the result is a fresh tensor of x's geometry and dtype (see _plain_binary)."""
+    for it and the result is a fresh tensor of x's geometry and dtype (see _binary_operator)."""
     if type(x) is not Tensor:
         return None
     dt, shape = x._dtype, x._shape
@@ -363,51 +363,56 @@ def _fast_binary(op: Binary, a: Any, b: Any) -> Any:
         _fp_reset(token)
 
 
-def _plain_binary(op: Binary, a: Any, b: Any) -> Tensor | None:
-    """a (op) b for the commonest operands, else None: two row-major tensors of one dtype (one of
-    op.fast_dtypes) and device, of one shape or shapes that broadcast. Every check of _binary passes for
-    them and the result is a fresh row-major tensor, so this is the arithmetic and one tensor (and the node,
-    if a gradient is wanted), nothing else: a tiny op's time is its bookkeeping, and this case is most of
-    what programs run."""
-    if type(a) is not Tensor or type(b) is not Tensor:
-        return None
-    dt, shape, b_shape = a._dtype, a._shape, b._shape
-    if b._dtype is not dt or b._device is not a._device or dt not in op.fast_dtypes:
-        return None
-    rm = _ROW_MAJOR(shape)
-    rm_b = rm if b_shape == shape else _ROW_MAJOR(b_shape)
-    sa, sb = a._stride, b._stride
-    if (sa is rm or sa == rm) and (sb is rm_b or sb == rm_b):  # (an op's result holds the cached tuple)
-        aa, bb = a._arr, b._arr  # (the _array property's cache, valid unless a resize_ replaced the storage)
-        if aa is None or bb is None or (a._st is not None and a._arr_of is not a._st.array) or (
-                b._st is not None and b._arr_of is not b._st.array):
-            aa, bb = a._array, b._array
-    elif rm_b is rm and (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
-        # an operand expanded from one element (all strides 0: a gradient broadcast back over a sum's input)
-        # orders no dims, so the result is row-major still (see M.wrap)
-        aa, bb = a._array, b._array
-    else:
-        return None
-    if rm_b is not rm:  # row-major operands of two shapes give a row-major result of the broadcast shape
-        shape = geo.broadcast_shapes(shape, b_shape)  # (torch's error when they don't broadcast)
+def _binary_operator(op: Binary) -> Callable:
+    """`a (op) b` (the operator, and torch.op(a, b) without alpha= or out=): the commonest operands first,
+    inline, then the general path. Common: two row-major tensors of one dtype (one of op.fast_dtypes) and
+    device, of one shape or shapes that broadcast. Every check of _binary passes for them and the result is
+    a fresh row-major tensor, so this is the arithmetic and one tensor (and the node, if a gradient is
+    wanted), nothing else: a tiny op's time is its bookkeeping, and this case is most of what programs run.
+    (Built per op so that the common case is this one call: no alpha or out to test, no helper to call.)"""
+    fast, compare = op.fast_dtypes, op.dtype_rule == "compare"
+
+    def operator(a: Any, b: Any) -> Tensor:
+        if type(a) is not Tensor or type(b) is not Tensor:
+            return _binary(op, a, b)
+        dt, shape, b_shape = a._dtype, a._shape, b._shape
+        if b._dtype is not dt or b._device is not a._device or dt not in fast:
+            return _binary(op, a, b)
         rm = _ROW_MAJOR(shape)
-    token = _fp_set(_FP_IGNORE)
-    try:
-        arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
-    finally:
-        _fp_reset(token)
-    if (a._requires_grad or b._requires_grad) and _grad_state.enabled:
-        return _binary_finish(op, a, b, arr, D.bool_ if op.dtype_rule == "compare" else dt, a, dt, False, None)
-    if type(arr) is np.ndarray and arr.dtype is dt.np:  # (NumPy lays it out C-contiguous over these)
-        return fresh_result(arr, dt, a._device, shape, rm)
-    rdt = D.bool_ if op.dtype_rule == "compare" else dt
-    if type(arr) is np.ndarray and arr.dtype is rdt.np:
-        return fresh_result(arr, rdt, a._device, shape, rm)
-    return wrap_array(arr, rdt, a._device)  # (a 0-d result is a NumPy scalar; a CuPy array)
+        rm_b = rm if b_shape == shape else _ROW_MAJOR(b_shape)
+        sa, sb = a._stride, b._stride
+        if (sa is rm or sa == rm) and (sb is rm_b or sb == rm_b):  # (an op's result holds the cached tuple)
+            aa, bb = a._arr, b._arr  # (the _array property's cache, valid unless resize_ replaced the storage)
+            if aa is None or bb is None or (a._st is not None and a._arr_of is not a._st.array) or (
+                    b._st is not None and b._arr_of is not b._st.array):
+                aa, bb = a._array, b._array
+        elif rm_b is rm and (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
+            # an operand expanded from one element (all strides 0: a gradient broadcast back over a sum's
+            # input) orders no dims, so the result is row-major still (see M.wrap)
+            aa, bb = a._array, b._array
+        else:
+            return _binary(op, a, b)
+        if rm_b is not rm:  # row-major operands of two shapes give a row-major result of the broadcast shape
+            shape = geo.broadcast_shapes(shape, b_shape)  # (torch's error when they don't broadcast)
+            rm = _ROW_MAJOR(shape)
+        token = _fp_set(_FP_IGNORE)
+        try:
+            arr = op.fn(np if type(aa) is np.ndarray else module_of(aa), aa, bb)
+        finally:
+            _fp_reset(token)
+        rdt = D.bool_ if compare else dt
+        if (a._requires_grad or b._requires_grad) and _grad_state.enabled:
+            return _binary_finish(op, a, b, arr, rdt, a, dt, False, None)
+        if type(arr) is np.ndarray and arr.dtype is rdt.np:  # (NumPy lays it out C-contiguous over these)
+            return fresh_result(arr, rdt, a._device, shape, rm)
+        return wrap_array(arr, rdt, a._device)  # (a 0-d result is a NumPy scalar; a CuPy array)
+
+    operator.__name__ = f"__{op.name}__"
+    return operator
 
 
 def _plain_binary_(op: Binary, a: Any, b: Any) -> Tensor | None:
-    """a (op)= b for the commonest operands (those of _plain_binary, not a comparison), else None. They
+    """a (op)= b for the commonest operands (those of _binary_operator's common case, not a comparison), else None. They
     must not share a storage (see same_storage): a row-major target then overlaps neither itself nor b, and
     none of the in-place checks can fail (gradient accumulation, optimizer steps)."""
     if type(a) is not Tensor or type(b) is not Tensor or a is b or (a._st is not None and a._st is b._st):
@@ -598,11 +603,12 @@ def _define_unary(op: Unary) -> None:
 
 def _define_binary(op: Binary) -> None:
     takes_alpha = op.name in ("add", "sub")
+    operator = OPERATOR_FNS[op.name] = _binary_operator(op)
 
     if takes_alpha:
         def fn(input: Tensor, other: Any, *, alpha: Any = None, out: Tensor | None = None) -> Tensor:
-            if out is None and alpha is None and (y := _plain_binary(op, input, other)) is not None:
-                return y
+            if out is None and alpha is None:
+                return operator(input, other)
             return _binary(op, input, other, out, False, alpha)
 
         def fn_(self: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
@@ -611,8 +617,8 @@ def _define_binary(op: Binary) -> None:
             return _binary(op, self, other, None, True, alpha)
     else:
         def fn(input: Tensor, other: Any, *, out: Tensor | None = None) -> Tensor:
-            if out is None and (y := _plain_binary(op, input, other)) is not None:
-                return y
+            if out is None:
+                return operator(input, other)
             return _binary(op, input, other, out)
 
         def fn_(self: Tensor, other: Any) -> Tensor:
@@ -626,6 +632,7 @@ def _define_binary(op: Binary) -> None:
     M.export(op.name + "_")(fn_)
 
 
+OPERATOR_FNS: dict[str, Callable] = {}  # binary op name -> its operator (Tensor.__add__ ...; see _binary_operator)
 for _op in UNARY:
     _define_unary(_op)
 for _op in BINARY:
@@ -811,19 +818,19 @@ M.export("logical_not")(lambda input: M.wrap(~(input._array.astype(bool)), D.boo
 
 OPERATORS = {
     # add and mul commute: scalar + t is add(t, scalar) itself, without a reflecting wrapper's extra call
-    "__add__": M.FUNCTIONS["add"], "__radd__": M.FUNCTIONS["add"],
-    "__sub__": M.FUNCTIONS["sub"], "__rsub__": _rsub,
-    "__mul__": M.FUNCTIONS["mul"], "__rmul__": M.FUNCTIONS["mul"],
-    "__truediv__": M.FUNCTIONS["div"], "__rtruediv__": _rtruediv,
+    "__add__": OPERATOR_FNS["add"], "__radd__": OPERATOR_FNS["add"],
+    "__sub__": OPERATOR_FNS["sub"], "__rsub__": _rsub,
+    "__mul__": OPERATOR_FNS["mul"], "__rmul__": OPERATOR_FNS["mul"],
+    "__truediv__": OPERATOR_FNS["div"], "__rtruediv__": _rtruediv,
     "__pow__": pow, "__rpow__": lambda self, other: pow(other, self),
     "__neg__": M.FUNCTIONS["neg"], "__abs__": M.FUNCTIONS["abs"],
     "__iadd__": M.METHODS["add_"], "__isub__": M.METHODS["sub_"], "__imul__": M.METHODS["mul_"],
     "__itruediv__": M.METHODS["div_"], "__ipow__": pow_,
-    "__and__": M.FUNCTIONS["bitwise_and"], "__or__": M.FUNCTIONS["bitwise_or"],
-    "__xor__": M.FUNCTIONS["bitwise_xor"], "__invert__": lambda self: _invert(self),
+    "__and__": OPERATOR_FNS["bitwise_and"], "__or__": OPERATOR_FNS["bitwise_or"],
+    "__xor__": OPERATOR_FNS["bitwise_xor"], "__invert__": lambda self: _invert(self),
     "__iand__": M.METHODS["bitwise_and_"], "__ior__": M.METHODS["bitwise_or_"],
-    "__eq__": M.FUNCTIONS["eq"], "__ne__": M.FUNCTIONS["ne"], "__lt__": M.FUNCTIONS["lt"],
-    "__le__": M.FUNCTIONS["le"], "__gt__": M.FUNCTIONS["gt"], "__ge__": M.FUNCTIONS["ge"],
+    "__eq__": OPERATOR_FNS["eq"], "__ne__": OPERATOR_FNS["ne"], "__lt__": OPERATOR_FNS["lt"],
+    "__le__": OPERATOR_FNS["le"], "__gt__": OPERATOR_FNS["gt"], "__ge__": OPERATOR_FNS["ge"],
 }
 
 

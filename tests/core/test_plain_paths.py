@@ -3,7 +3,7 @@ on their near misses (which must fall back to the general path, not give a wrong
 
 `a + b` of two row-major tensors of one dtype, `x.exp()` of a float tensor, `x.sum()`, `a @ b` of two
 matrices, `a += b` of tensors that share no memory, `ones`/`zeros`/`ones_like`, `zero_` and `x.pow(2)` skip
-the general paths' checks (see `_plain_binary` and its siblings in impl/ops). Each case here compares the
+the general paths' checks (see `_binary_operator` and its siblings in impl/ops). Each case here compares the
 values, dtype, strides, grad_fn, gradients and version counter with torch's, computed at test time.
 """
 from __future__ import annotations
