@@ -163,30 +163,36 @@ def _unary_record(op: Unary, x: Tensor, y: Tensor) -> None:
     M.record(y, op.node, [x], op.backward, [x] if saves == "x" else [y] if saves == "y" else [])
 
 
-def _plain_unary(op: Unary, x: Any) -> Tensor | None:
-    """op(x) for the commonest input, else None: a row-major floating tensor. Every check of _unary passes
-    for it and the result is a fresh tensor of x's geometry and dtype (see _binary_operator)."""
-    if type(x) is not Tensor:
-        return None
-    dt, shape = x._dtype, x._shape
-    rm = _ROW_MAJOR(shape)
-    if not dt.is_floating_point or (x._stride is not rm and x._stride != rm):
-        return None
-    xa = x._arr
-    if xa is None or (x._st is not None and x._arr_of is not x._st.array):
-        xa = x._array
-    token = _fp_set(_FP_IGNORE)
-    try:
-        arr = op.fn(np if type(xa) is np.ndarray else module_of(xa), xa)
-    finally:
-        _fp_reset(token)
-    if type(arr) is np.ndarray and arr.dtype is dt.np:
-        y = fresh_result(arr, dt, x._device, shape, rm)
-    else:
-        y = wrap_array(arr, dt, x._device)
-    if x._requires_grad and op.grad is not None:
-        _unary_record(op, x, y)  # (record's own test of grad mode)
-    return y
+def _unary_method(op: Unary) -> Callable:
+    """`x.op()` (the method, and torch.op(x) without out=): the commonest input first, inline, then the
+    general path. Common: a row-major floating tensor. Every check of _unary passes for it and the result
+    is a fresh tensor of x's geometry and dtype (see _binary_operator)."""
+
+    def method(self: Tensor) -> Tensor:
+        if type(self) is not Tensor:
+            return _unary(op, self)
+        dt, shape = self._dtype, self._shape
+        rm = _ROW_MAJOR(shape)
+        if not dt.is_floating_point or (self._stride is not rm and self._stride != rm):
+            return _unary(op, self)
+        xa = self._arr
+        if xa is None or (self._st is not None and self._arr_of is not self._st.array):
+            xa = self._array
+        token = _fp_set(_FP_IGNORE)
+        try:
+            arr = op.fn(np if type(xa) is np.ndarray else module_of(xa), xa)
+        finally:
+            _fp_reset(token)
+        if type(arr) is np.ndarray and arr.dtype is dt.np:
+            y = fresh_result(arr, dt, self._device, shape, rm)
+        else:
+            y = wrap_array(arr, dt, self._device)
+        if self._requires_grad and op.grad is not None:
+            _unary_record(op, self, y)  # (record's own test of grad mode)
+        return y
+
+    method.__name__, method.__qualname__ = op.name, f"Tensor.{op.name}"  # (named so in its TypeErrors)
+    return method
 
 
 def _saved_old(x: Tensor, needed: bool) -> Tensor | None:
@@ -407,7 +413,7 @@ def _binary_operator(op: Binary) -> Callable:
             return fresh_result(arr, rdt, a._device, shape, rm)
         return wrap_array(arr, rdt, a._device)  # (a 0-d result is a NumPy scalar; a CuPy array)
 
-    operator.__name__ = f"__{op.name}__"
+    operator.__name__ = operator.__qualname__ = op.name
     return operator
 
 
@@ -587,9 +593,11 @@ BINARY = [
 
 
 def _define_unary(op: Unary) -> None:
+    method = _unary_method(op)  # (Tensor.exp takes no out=, as in torch)
+
     def fn(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-        if out is None and (y := _plain_unary(op, input)) is not None:
-            return y
+        if out is None:
+            return method(input)
         return _unary(op, input, out=out)
 
     def fn_(self: Tensor) -> Tensor:
@@ -597,7 +605,8 @@ def _define_unary(op: Unary) -> None:
 
     fn.__name__, fn_.__name__ = op.name, op.name + "_"
     fn.checks_input = True  # (M.check_tensor: impl.<name> needs no TypeError wrapper)
-    M.export(op.name)(fn)
+    M.export(op.name, method=False)(fn)
+    M.export(op.name, function=False)(method)
     M.export(op.name + "_")(fn_)
 
 

@@ -208,3 +208,12 @@ def test_factories_and_zero_match_torch(dtype):
         assert_same(o, t)
         assert_same_meta(o, t)
     assert bumps == tbumps
+
+
+@pytest.mark.parametrize("op", ["exp", "tanh", "neg", "abs", "sqrt"])
+def test_unary_method_takes_no_out_like_torch(op):
+    """torch.exp(x, out=y) writes y; x.exp(out=y) is a TypeError (the method takes no keywords)."""
+    from tests.helpers import assert_same_error
+
+    assert_same_error(lambda M: getattr(M.ones(2), op)(out=M.empty(2)))
+    assert_same_error(lambda M: getattr(M, op)(M.ones(2), out=M.empty(2)))
