@@ -574,7 +574,7 @@ BINARY = [
            saves=""),
     Binary("sub", lambda xp, a, b: a - b, lambda g, a, b, y, al, wb: (g, -g * al if wb else None), "SubBackward0",
            saves=""),
-    Binary("mul", lambda xp, a, b: a * b if a.dtype.kind != "b" else a & b,
+    Binary("mul", lambda xp, a, b: a * b,  # (bool * bool is logical and in NumPy and CuPy alike)
            lambda g, a, b, y, al, wb: (None if b is None else g * b, None if a is None else g * a), "MulBackward0",
            a_for="b", b_for="a"),
     Binary("div", lambda xp, a, b: xp.true_divide(a, b),
