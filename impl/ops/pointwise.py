@@ -385,20 +385,21 @@ def _binary_operator(op: Binary) -> Callable:
         if b._dtype is not dt or b._device is not a._device or dt not in fast:
             return _binary(op, a, b)
         rm = _ROW_MAJOR(shape)
-        rm_b = rm if b_shape == shape else _ROW_MAJOR(b_shape)
+        same_shape = b_shape == shape
+        rm_b = rm if same_shape else _ROW_MAJOR(b_shape)
         sa, sb = a._stride, b._stride
         if (sa is rm or sa == rm) and (sb is rm_b or sb == rm_b):  # (an op's result holds the cached tuple)
             aa, bb = a._arr, b._arr  # (the _array property's cache, valid unless resize_ replaced the storage)
             if aa is None or bb is None or (a._st is not None and a._arr_of is not a._st.array) or (
                     b._st is not None and b._arr_of is not b._st.array):
                 aa, bb = a._array, b._array
-        elif rm_b is rm and (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
+        elif same_shape and (sa is rm or not any(sa)) and (sb is rm or not any(sb)):
             # an operand expanded from one element (all strides 0: a gradient broadcast back over a sum's
             # input) orders no dims, so the result is row-major still (see M.wrap)
             aa, bb = a._array, b._array
         else:
             return _binary(op, a, b)
-        if rm_b is not rm:  # row-major operands of two shapes give a row-major result of the broadcast shape
+        if not same_shape:  # row-major operands of two shapes give a row-major result of the broadcast shape
             shape = geo.broadcast_shapes(shape, b_shape)  # (torch's error when they don't broadcast)
             rm = _ROW_MAJOR(shape)
         token = _fp_set(_FP_IGNORE)
@@ -418,9 +419,9 @@ def _binary_operator(op: Binary) -> Callable:
 
 
 def _plain_binary_(op: Binary, a: Any, b: Any) -> Tensor | None:
-    """a (op)= b for the commonest operands (those of _binary_operator's common case, not a comparison), else None. They
-    must not share a storage (see same_storage): a row-major target then overlaps neither itself nor b, and
-    none of the in-place checks can fail (gradient accumulation, optimizer steps)."""
+    """a (op)= b for the commonest operands (_binary_operator's common case of one shape, not a comparison),
+    else None. They must not share a storage (see same_storage): a row-major target then overlaps neither
+    itself nor b, and none of the in-place checks can fail (gradient accumulation, optimizer steps)."""
     if type(a) is not Tensor or type(b) is not Tensor or a is b or (a._st is not None and a._st is b._st):
         return None
     dt, shape = a._dtype, a._shape
