@@ -133,19 +133,19 @@ def view_strides(oldshape: Sequence[int], oldstride: Sequence[int], newshape: Se
 def broadcast_shapes(*shapes: Sequence[int]) -> tuple:
     if len(shapes) == 2:
         a, b = shapes
-        if tuple(a) == tuple(b):  # fast path: same shapes
-            return tuple(a)
-        if len(a) == len(b):  # the next commonest: one ndim, size-1 dims against sizes (the loop reports errors)
-            out = []
-            for x, y in zip(a, b):
-                if x == y or y == 1:
-                    out.append(x)
-                elif x == 1:
-                    out.append(y)
-                else:
-                    break
-            else:
-                return tuple(out)
+        if type(a) is tuple and type(b) is tuple:
+            return a if a == b else _broadcast_pair(a, b)
+        return _broadcast_pair(tuple(a), tuple(b))
+    return _broadcast(shapes)
+
+
+@functools.lru_cache(maxsize=4096)
+def _broadcast_pair(a: tuple, b: tuple) -> tuple:
+    # (cached: a program broadcasts the same few pairs of shapes over and over; an error is not cached)
+    return _broadcast((a, b))
+
+
+def _broadcast(shapes: Sequence[Sequence[int]]) -> tuple:
     ndim = max((len(s) for s in shapes), default=0)
     out = [1] * ndim
     for s in shapes:

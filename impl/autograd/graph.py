@@ -101,8 +101,14 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
             edges.append(_NO_EDGE)
             in_meta.append(None)
             continue
-        gf = t._grad_fn
-        edges.append((gf, t._output_nr) if gf is not None and t._base is None else edge(t))
+        if t._base is not None:
+            edges.append(edge(t))
+        elif t._grad_fn is not None:
+            edges.append((t._grad_fn, t._output_nr))
+        elif t._requires_grad:
+            edges.append(edge(t))  # a leaf: its AccumulateGrad
+        else:
+            edges.append(_NO_EDGE)
         in_meta.append((t._shape, t._dtype))
     node.next_functions = tuple(edges)
     node._in_meta = tuple(in_meta)

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _geometry as geo, dtypes as D
 from .._backend import module_of
 from ..autograd import grad_mode
+from ..autograd.graph import make_node
 from ..tensor import Tensor, fresh_result, wrap_array
 from . import _machinery as M
 from . import _args as A
@@ -98,8 +99,10 @@ class Binary:
     int_kernel: str = ""
     # keeps[want_a][want_b]: (save a, save b) when a's / b's gradient is wanted (from saves, a_for, b_for)
     keeps: tuple = field(init=False, repr=False, compare=False, default=())
+    saves_y: bool = field(init=False, repr=False, compare=False, default=False)  # the backward needs the result
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "saves_y", "y" in self.saves)
         # torch saves an operand only when a gradient that needs it is wanted (a_for / b_for)
         keeps = tuple(tuple(("a" in self.saves and ((wa and "a" in self.a_for) or (wb and "b" in self.a_for)),
                              "b" in self.saves and ((wa and "a" in self.b_for) or (wb and "b" in self.b_for)))
@@ -215,7 +218,7 @@ def _saved_binary(op: Binary, a: Tensor | None, b: Tensor | None, y: Tensor) -> 
         saved.append(a)
     if b is not None:
         saved.append(b)
-    if "y" in op.saves:
+    if op.saves_y:
         saved.append(y)
     return saved
 
@@ -408,11 +411,13 @@ def _binary_operator(op: Binary) -> Callable:
         finally:
             _fp_reset(token)
         rdt = D.bool_ if compare else dt
-        if (a._requires_grad or b._requires_grad) and _grad_state.enabled:
-            return _binary_finish(op, a, b, arr, rdt, a, dt, False, None)
         if type(arr) is np.ndarray and arr.dtype is rdt.np:  # (NumPy lays it out C-contiguous over these)
-            return fresh_result(arr, rdt, a._device, shape, rm)
-        return wrap_array(arr, rdt, a._device)  # (a 0-d result is a NumPy scalar; a CuPy array)
+            y = fresh_result(arr, rdt, a._device, shape, rm)
+        else:
+            y = wrap_array(arr, rdt, a._device)  # (a 0-d result is a NumPy scalar; a CuPy array)
+        if (a._requires_grad or b._requires_grad) and _grad_state.enabled:
+            return _binary_record(op, a, b, y, None)
+        return y
 
     operator.__name__ = operator.__qualname__ = op.name
     return operator
@@ -468,7 +473,7 @@ class _BinaryBackward:
     and a cell per captured name: the cyclic GC tracks every object a graph holds, and its passes over a
     long graph cost more than the graph's arithmetic."""
 
-    __slots__ = ("grad", "keep_a", "keep_b", "saves_y", "b_scalar", "alpha", "b_wanted")
+    __slots__ = ("grad", "keep_a", "keep_b", "keep_scalar", "saves_y", "b_scalar", "alpha", "b_wanted")
 
     def __call__(self, grads: Any, *saved: Tensor) -> tuple:
         it = iter(saved)
@@ -486,46 +491,66 @@ def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Ten
                    alpha: Any) -> Tensor:
     """The result of a (op) b computed as `arr` (every check passed): written into a when in place, else a
     new tensor; and the node when a gradient is wanted."""
-    grad = op.grad
-    # which operands want a gradient (M.needs_grad inlined: this runs on every binary op)
+    if not inplace:
+        return _binary_record(op, a, b, _binary_result(arr, rdt, like, a, b, cdt), alpha)
+    backward = _binary_backward(op, a, b, alpha) if op.grad is not None else None
+    old = None
+    if backward is not None and backward.keep_a:  # the old value of a, before the write
+        with grad_mode.no_grad():
+            old = Tensor._wrap(a._xp.array(a._array), a._dtype, a.device)
+    M.write(a, arr)
+    if op.grad is not None:
+        if backward is None:  # (nothing wants a gradient: rebase_history records nothing, but checks views)
+            backward = _binary_backward(op, a, b, alpha, force=True)
+        M.rebase_history(a, op.node, (b,), backward,
+                         _saved_binary(op, old, b if backward.keep_b else None, a))
+        if backward.keep_scalar:
+            (a._base if a._base is not None else a)._grad_fn._had_saved = True
+    return a
+
+
+def _binary_backward(op: Binary, a: Tensor, b: Any, alpha: Any, force: bool = False) -> _BinaryBackward | None:
+    """The node's backward for a (op) b, or None when no gradient is wanted (grad mode off, or neither
+    operand requires one) and not `force`."""
     want_a = a._requires_grad
-    want_b = isinstance(b, Tensor) and b._requires_grad
-    if not inplace and (grad is None or not (want_a or want_b) or not _grad_state.enabled):
-        return _binary_result(arr, rdt, like, a, b, cdt)  # nothing to record: skip building the backward
     b_tensor = isinstance(b, Tensor)
-    keep_a = keep_b = keep_scalar = False
-    if grad is not None and _grad_state.enabled and (want_a or want_b):
+    want_b = b_tensor and b._requires_grad
+    if (want_a or want_b) and _grad_state.enabled:
         keep_a, keep_b = op.keeps[want_a][want_b]
-        # torch saves a scalar b as a wrapped-number tensor: the node then has saved state that backward
-        # frees (a second backward raises), though nothing of a is saved
-        keep_scalar, keep_b = keep_b and not b_tensor, keep_b and b_tensor
+    elif force:
+        keep_a = keep_b = False
+    else:
+        return None
     backward = _new(_BinaryBackward)
-    backward.grad, backward.keep_a, backward.keep_b, backward.saves_y = grad, keep_a, keep_b, "y" in op.saves
+    backward.grad, backward.keep_a, backward.saves_y, backward.alpha = op.grad, keep_a, op.saves_y, (
+        1 if alpha is None else alpha)
+    # torch saves a scalar b as a wrapped-number tensor: the node then has saved state that backward frees
+    # (a second backward raises), though nothing of a is saved
+    backward.keep_b, backward.keep_scalar = keep_b and b_tensor, keep_b and not b_tensor
     backward.b_scalar = None if b_tensor else b
-    backward.alpha = 1 if alpha is None else alpha
     # whether b's gradient is wanted: a scalar's never is; a tensor's is settled by the node's edge for it
-    # (set after recording below: a view's requires_grad can change when its edge is made)
+    # (set after recording: a view's requires_grad can change when its edge is made)
     backward.b_wanted = b_tensor
-    if inplace:
-        old = None
-        if keep_a:  # the old value of a, before the write
-            with grad_mode.no_grad():
-                old = Tensor._wrap(a._xp.array(a._array), a._dtype, a.device)
-        M.write(a, arr)
-        if grad is not None:
-            M.rebase_history(a, op.node, (b,), backward, _saved_binary(op, old, b if keep_b else None, a))
-            if keep_scalar:
-                (a._base if a._base is not None else a)._grad_fn._had_saved = True
-        return a
-    y = _binary_result(arr, rdt, like, a, b, cdt)
-    if grad is not None:
-        # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
-        M.record(y, op.node, [a] if op is RSUB else [a, b], backward,
-                 _saved_binary(op, a if keep_a else None, b if keep_b else None, y))
-        if b_tensor and op is not RSUB and y._grad_fn is not None:
-            backward.b_wanted = y._grad_fn.next_functions[1][0] is not None
-        if keep_scalar:
-            y._grad_fn._had_saved = True
+    return backward
+
+
+def _binary_record(op: Binary, a: Tensor, b: Any, y: Tensor, alpha: Any) -> Tensor:
+    """y, the new result of a (op) b, with its node when a gradient is wanted."""
+    if op.grad is None:
+        return y
+    backward = _binary_backward(op, a, b, alpha)
+    if backward is None:
+        return y
+    # (M.record inlined: whether a gradient is wanted is known)
+    # rsub(Tensor, Scalar) has one input in torch; other ops wrap the scalar and keep an empty edge
+    node = y._grad_fn = make_node(op.node, (a,) if op is RSUB else (a, b), backward,
+                                  _saved_binary(op, a if backward.keep_a else None,
+                                                b if backward.keep_b else None, y), (y,))
+    y._requires_grad = True
+    if backward.b_wanted and op is not RSUB:
+        backward.b_wanted = node.next_functions[1][0] is not None
+    if backward.keep_scalar:
+        node._had_saved = True
     return y
 
 
