@@ -16,6 +16,8 @@ from .graph import AccumulateGrad, Node, edge
 from ..ops import creation, pointwise
 from ..ops.reduction import sum_to
 
+_CONTIGUOUS = "contiguous_format"  # (impl.contiguous_format)
+
 
 def _as_seq(x: Any) -> list:
     if x is None:
@@ -69,9 +71,12 @@ def _topo_order(roots: Sequence[Node]) -> list:
 
 
 def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
-        capture: Sequence[Any] | None = None, accumulate: bool = True) -> dict:
-    """Backpropagate; returns {id(tensor): grad} for tensors in `capture` (for autograd.grad)."""
+        capture: Sequence[Any] | None = None, accumulate: bool = True, claimed: set | None = None) -> dict:
+    """Backpropagate; returns {id(tensor): grad} for tensors in `capture` (for autograd.grad). `claimed`:
+    see _accumulate (made here when not given)."""
     root_grads = _root_grads(tensors, grads, create_graph)
+    if claimed is None:
+        claimed = _claimed(grads)
     buffers: dict[int, list] = {}
     roots = []
     for t, g in zip(tensors, root_grads):
@@ -103,13 +108,13 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                 # torch's AccumulateGrad skips a leaf whose requires_grad was turned off after the graph
                 # was built (a frozen leaf gets no .grad)
                 if accumulate and not capture and node.variable._requires_grad:
-                    _accumulate(node.variable, grads_in[0], create_graph)
+                    _accumulate(node.variable, grads_in[0], create_graph, claimed)
                 continue
             if node._retained:
                 for nr, ref in node._retained.items():
                     t = ref()
                     if t is not None and buf[nr] is not None:
-                        _accumulate(t, grads_in[nr], create_graph)
+                        _retain(t, grads_in[nr])
             # node.apply, inlined; saved_tensors (its version checks) only for a node that saved any
             outs = node._backward(grads_in, *node.saved_tensors()) if node._had_saved \
                 else node._backward(grads_in)
@@ -167,9 +172,21 @@ def _conform(g: Any, meta: Any, node: Node) -> Any:
     return g
 
 
-def _accumulate(t: Any, g: Any, create_graph: bool) -> None:
+def _accumulate(t: Any, g: Any, create_graph: bool, claimed: set) -> None:
+    """AccumulateGrad: the first gradient becomes .grad, later ones are added (in place, unless a graph of
+    the gradient is being built).
+
+    torch's gradient layout contract: a first gradient that no one else holds and whose layout matches the
+    leaf's (see _obeys_layout) is taken as it is, without a copy ("stolen"); any other is copied into the
+    leaf's layout (new_empty_strided + copy_: version 1, a CopyBackwards node when the gradient has a graph),
+    or row-major when the leaf is not dense. `claimed` holds the ids of gradients someone else holds: the
+    caller's gradient arguments and gradients already taken."""
     if t._grad is None:
-        t._grad = g if create_graph else _detached_copy(g)
+        if not create_graph and id(g) not in claimed and _obeys_layout(g, t):
+            claimed.add(id(g))
+            t._grad = g.detach()
+        else:
+            t._grad = _clone_obeying_layout(g, t)
     elif create_graph:
         t._grad = t._grad + g
     else:
@@ -181,6 +198,39 @@ def _accumulate(t: Any, g: Any, create_graph: bool) -> None:
             state.enabled = prev
 
 
+def _claimed(grads: Sequence[Any]) -> set:
+    """The ids of the caller's gradient tensors: a leaf must not take one of those as its .grad."""
+    return {id(g) for g in grads if isinstance(g, Tensor)}
+
+
+def _retain(t: Any, g: Any) -> None:
+    """A retain_grad() tensor's .grad: a row-major clone of the first gradient (CloneBackward0 when it has a
+    graph), then out-of-place sums, as torch's retains_grad hook does: an earlier .grad is never changed."""
+    t._grad = g.clone(memory_format=_CONTIGUOUS) if t._grad is None else t._grad + g
+
+
+def _obeys_layout(g: Any, t: Any) -> bool:
+    """torch's obeys_layout_contract: for a dense, non-overlapping leaf, g's strides are the leaf's (a size-1
+    dim's stride is free, but not 0: that is a view, e.g. an expanded gradient); else g is row-major."""
+    shape, gs, ts = g._shape, g._stride, t._stride
+    if gs == ts and 0 not in ts:  # (the commonest case: two row-major tensors)
+        return True
+    if not geo.is_non_overlapping_and_dense(shape, ts):
+        return geo.is_contiguous(shape, gs)
+    for size, a, b in zip(shape, gs, ts):
+        if (a != b) if size != 1 else a == 0:
+            return False
+    return True
+
+
+def _clone_obeying_layout(g: Any, t: Any) -> Any:
+    """torch's clone_obey_contract: a copy of g in the leaf's layout (dense leaf) or row-major."""
+    if geo.is_non_overlapping_and_dense(t._shape, t._stride):
+        out = creation.empty_strided(t._shape, t._stride, dtype=g._dtype, device=g._device)
+        return out.copy_(g)  # (grad mode is the engine's: a CopyBackwards node when building a graph)
+    return g.clone(memory_format=_CONTIGUOUS)
+
+
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Any = None) -> None:
     tensors = _as_seq(tensors)
@@ -189,10 +239,11 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         retain_graph = create_graph
     if inputs is not None:
         ins = _as_seq(inputs)
-        got = run(tensors, grads, retain_graph, create_graph, capture=ins)
+        claimed = _claimed(grads)
+        got = run(tensors, grads, retain_graph, create_graph, capture=ins, claimed=claimed)
         for t in ins:
             if id(t) in got:
-                _accumulate(t, got[id(t)], create_graph)
+                _accumulate(t, got[id(t)], create_graph, claimed)
         return
     run(tensors, grads, retain_graph, create_graph)
 
@@ -220,11 +271,3 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             g = g.detach()
         result.append(g)
     return tuple(result)
-
-
-def _detached_copy(g: Any) -> Any:
-    """g.detach().clone(): for a contiguous g (the usual gradient) a plain array copy is that clone, without
-    the two ops' bookkeeping (clone's stride inference gives a contiguous input's strides back)."""
-    if g._stride == geo.contiguous_strides(g._shape):
-        return Tensor._wrap(g._array.copy(), g._dtype, g._device)
-    return g.detach().clone()
