@@ -456,3 +456,17 @@ def test_statistics_have_the_stated_false_alarm_rate() -> None:
     assert cr.distribution_failures("uniform", rng.uniform(2, 5.3, cr.SAMPLE_N), {"low": 2, "high": 5})
     assert cr.distribution_failures("randint", rng.integers(-3, 5, cr.SAMPLE_N), {"low": -3, "high": 4})
     assert cr.distribution_failures("permutation", np.arange(cr.SAMPLE_N), {})
+
+
+def test_grad_layout_contract_bug_is_caught(cat: catalog.Catalog, monkeypatch) -> None:
+    """AccumulateGrad that keeps any gradient as it is (ignoring the leaf's layout) must turn the
+    accumulation check red: t's gradient reaches the leaf transposed. (Planted in impl itself: torch's
+    AccumulateGrad enforces the contract, so a torch-based planted module cannot break it.)"""
+    import impl
+    from impl.autograd import engine as impl_engine
+
+    monkeypatch.setattr(impl_engine, "_obeys_layout", lambda g, t: True)
+    env = engine.Env(cat, "impl", WIDER, impl_module=impl)
+    rec = engine.run_record(env, cat.ops["t"], REGISTRY["accumulation"], "torch", "float32")
+    assert rec["status"] == "fail", rec
+    assert "strides" in rec["reason"] and rec["repro"]

@@ -153,7 +153,16 @@ def _backward_twice(ctx: Ctx, runner: TorchLikeRunner, ex: Example, names: list[
         steps.append(runner.backward(outs, ct))
         if steps[-1].raised:
             return {"outcome": steps[-1]}
-    return {"outcome": steps[-1], "grads": _leaf_grads(runner, leaves)}
+    return {"outcome": steps[-1], "grads": _leaf_grads(runner, leaves),
+            "strides": [None if t.grad is None else _layout(runner.meta(t.grad, ".grad")) for t in leaves]}
+
+
+def _layout(meta: dict[str, Any]) -> tuple | None:
+    """A tensor's strides where they mean something: not a size-1 dim's (torch's layout contract leaves it
+    free, and it reflects how a backward formula happened to lay out its result), none for <= 1 element."""
+    if int(np.prod(meta["shape"])) <= 1:
+        return None
+    return tuple(None if size == 1 else stride for size, stride in zip(meta["shape"], meta["stride"]))
 
 
 def run_accumulation(ctx: Ctx, ex: Example) -> None:
@@ -167,6 +176,11 @@ def run_accumulation(ctx: Ctx, ex: Example) -> None:
         if m:
             raise Mismatch(".grad after two backward calls differs from torch (accumulation)",
                            {**m, "inputs": names})
+        if fi["strides"] != ft["strides"]:  # AccumulateGrad's gradient layout contract
+            raise Mismatch(".grad's strides differ from torch (the gradient layout contract: a dense leaf's "
+                           ".grad has the leaf's strides, any other leaf's is row-major; a size-1 dim's stride is "
+                           "free)",
+                           {"torch": ft["strides"], "impl": fi["strides"], "inputs": names})
 
 
 def _backward_src(op: OpSpec) -> str:
@@ -179,7 +193,7 @@ def _accum_repro(ctx: Ctx, ex: Example) -> list[str]:
     for _ in range(2):
         body += repro.op_call_lines(ctx.op, ex) + _ct_line(ex.extra.get("ct_seed", 0), ctx.op).split("\n") + [
             _backward_src(ctx.op)]
-    return body + [f"print(m.__name__, [t.grad for t in ({', '.join(names)},)])"]
+    return body + [f"print(m.__name__, [(t.grad, t.grad.stride()) for t in ({', '.join(names)},)])"]
 
 
 ACCUMULATION = Check("accumulation", ("torch",), run_accumulation, _accum_repro,
