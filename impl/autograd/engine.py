@@ -1,14 +1,17 @@
-"""The backward engine: topological walk from the roots, summing gradients per node input.
+"""The backward engine: nodes run latest-created first from the roots, summing gradients per node input.
 
 Leaves accumulate into .grad (in place when no graph is being built), non-leaf tensors that asked for
 retain_grad() get theirs, and saved tensors are released unless retain_graph is set.
 """
 from __future__ import annotations
 
+from heapq import heappop, heappush
 from typing import Any, Sequence
 
+import numpy as np
+
 from .. import _geometry as geo
-from ..tensor import Tensor
+from ..tensor import Tensor, fresh_result
 from . import grad_mode
 from .graph import AccumulateGrad, Node, edge
 # (at the top, not inside the functions: an import statement costs ~0.4 us per call, and the engine runs
@@ -37,7 +40,10 @@ def _root_grads(tensors: Sequence[Any], grads: Sequence[Any], create_graph: bool
             if not t._dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{t.dtype}")
-            g = creation.ones_like(t)
+            # (a CPU scalar's implicit gradient made directly: ones_like's argument handling costs more than
+            # the rest of a small backward's bookkeeping)
+            g = fresh_result(np.ones((), t._dtype.np), t._dtype, t._device, (), ()) \
+                if not t._shape and type(t._arr) is np.ndarray else creation.ones_like(t)
         elif not isinstance(g, Tensor):
             g = creation.tensor(g, dtype=t.dtype)
         if g._shape != t._shape:
@@ -47,29 +53,6 @@ def _root_grads(tensors: Sequence[Any], grads: Sequence[Any], create_graph: bool
     return out
 
 
-def _topo_order(roots: Sequence[Node]) -> list:
-    """Nodes reachable from roots, each after every node that feeds it a gradient."""
-    order: list = []
-    seen: set = set()
-    for root in roots:
-        if root is None or id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, it = stack[-1]
-            for nxt, _ in it:
-                if nxt is not None and id(nxt) not in seen:
-                    seen.add(id(nxt))
-                    stack.append((nxt, iter(nxt.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
-
-
 def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
         capture: Sequence[Any] | None = None, accumulate: bool = True, claimed: set | None = None) -> dict:
     """Backpropagate; returns {id(tensor): grad} for tensors in `capture` (for autograd.grad). `claimed`:
@@ -77,11 +60,15 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     root_grads = _root_grads(tensors, grads, create_graph)
     if claimed is None:
         claimed = _claimed(grads)
-    buffers: dict[int, list] = {}
-    roots = []
+    # Nodes run latest-created first (torch's sequence_nr order): every node that feeds a node a gradient
+    # was created after it, so when a node comes off the heap its gradient is complete. A node enters the
+    # heap with its first gradient; its buffer (keyed by the node: its hash is its identity) sums the rest.
+    buffers: dict[Node, list] = {}
+    heap: list = []
     for t, g in zip(tensors, root_grads):
         node, nr = edge(t)
-        roots.append(node)
+        if node is not None and node not in buffers:
+            heappush(heap, (node._key, node))
         _add(buffers, node, nr, g)
 
     targets: dict[tuple, Any] = {}
@@ -93,10 +80,9 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
     state = grad_mode._state  # (set and restored directly: no context object per backward call)
     prev, state.enabled = state.enabled, bool(create_graph)
     try:
-        for node in _topo_order(roots):
-            buf = buffers.pop(id(node), None)
-            if buf is None:
-                continue
+        while heap:
+            node = heappop(heap)[1]
+            buf = buffers.pop(node)
             grads_in = buf if len(buf) == 1 and buf[0] is not None and len(node._out_meta) == 1 \
                 else _materialize(node, buf)  # (one output with its gradient: nothing to fill)
             if targets:
@@ -126,10 +112,11 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
                 if g._shape != meta[0] or g._dtype is not meta[1]:  # (the check inlined: once per edge)
                     g = _conform(g, meta, node)
                 # _add inlined: a gradient arriving first is stored, later ones are summed
-                into = buffers.get(id(nxt))
+                into = buffers.get(nxt)
                 if into is None:
-                    into = buffers[id(nxt)] = [None] * max(len(nxt._out_meta), nr + 1)
+                    into = buffers[nxt] = [None] * max(len(nxt._out_meta), nr + 1)
                     into[nr] = g
+                    heappush(heap, (nxt._key, nxt))
                 else:
                     into[nr] = g if into[nr] is None else into[nr] + g
     finally:
@@ -140,9 +127,9 @@ def run(tensors: Sequence[Any], grads: Sequence[Any], retain_graph: bool, create
 def _add(buffers: dict, node: Node | None, nr: int, g: Any) -> None:
     if node is None:
         return
-    buf = buffers.get(id(node))
+    buf = buffers.get(node)
     if buf is None:
-        buf = buffers[id(node)] = [None] * max(len(node._out_meta), nr + 1)
+        buf = buffers[node] = [None] * max(len(node._out_meta), nr + 1)
     buf[nr] = g if buf[nr] is None else buf[nr] + g
 
 

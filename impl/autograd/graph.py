@@ -6,6 +6,7 @@ tensor ops (so create_graph=True can differentiate it again).
 """
 from __future__ import annotations
 
+import itertools
 import re
 import weakref
 from typing import Any, Callable, Sequence
@@ -23,7 +24,7 @@ _BACKWARD = re.compile(r"Backward\d*$")
 
 class Node:
     __slots__ = ("next_functions", "_in_meta", "_out_meta", "_saved", "_backward", "_retained", "_freed",
-                 "_had_saved", "__weakref__")
+                 "_had_saved", "_key", "__weakref__")
 
     def name(self) -> str:
         return type(self).__name__
@@ -138,6 +139,7 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     node._backward = backward
     node._retained = None
     node._freed = False
+    node._key = _next_key()  # (after the edges: an AccumulateGrad they made is older than this node)
     return node
 
 
@@ -159,6 +161,10 @@ def _alias(t: Any) -> Tensor:
 
 
 _NO_EDGE = (None, 0)
+
+# Creation order, as torch's sequence_nr, counting down: the engine's heap pops the smallest key, the node
+# made last (see engine.run)
+_next_key = itertools.count(0, -1).__next__
 
 
 def edge(t: Any) -> tuple:
@@ -182,6 +188,7 @@ def edge(t: Any) -> tuple:
         acc._backward = None
         acc._retained = None
         acc._freed = False
+        acc._key = _next_key()
         acc.variable = t
         t._accumulate = weakref.ref(acc)
         # The tensor keeps its AccumulateGrad alive only through graphs that reference it, like torch.

@@ -382,8 +382,16 @@ def _binary_operator(op: Binary) -> Callable:
     fast, compare = op.fast_dtypes, op.dtype_rule == "compare"
 
     def operator(a: Any, b: Any) -> Tensor:
-        if type(a) is not Tensor or type(b) is not Tensor:
+        if type(a) is not Tensor:
             return _binary(op, a, b)
+        if type(b) is not Tensor:  # a tensor and a number (x * 2.0, and a gradient times a saved scalar)
+            arr = _fast_binary(op, a, b)
+            if arr is None:
+                return _binary(op, a, b)
+            y = _binary_result(arr, D.bool_ if compare else a._dtype, a, a, b, a._dtype)
+            if a._requires_grad and _grad_state.enabled:
+                return _binary_record(op, a, b, y, None)
+            return y
         dt, shape, b_shape = a._dtype, a._shape, b._shape
         if b._dtype is not dt or b._device is not a._device or dt not in fast:
             return _binary(op, a, b)

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes as D
+from .. import _geometry as geo, dtypes as D
 from .._backend import module_of
 from ..autograd import grad_mode
 from ..tensor import Tensor, fresh_result, same_storage, wrap_array
@@ -37,6 +37,7 @@ _NO_KEEPDIM = np.False_
 
 
 _grad_state = grad_mode._state  # read directly: the plain path checks grad mode on every call
+_row_major = geo.tuple_contiguous_strides  # (cached: an op's row-major result holds this very tuple)
 _PLAIN_SUM = frozenset((D.float32, D.float64))
 
 
@@ -154,7 +155,20 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
         if s == 1 and gs[lead + i] != 1:
             dims.append(lead + i)
     dims = tuple(dims)
-    r = sum(g, dims, keepdim=True) if dims else g
+    if not dims:
+        return g.reshape(shape) if g._shape != shape else g
+    a = g._arr
+    if (type(a) is np.ndarray and g._dtype in _PLAIN_SUM and g._stride is _row_major(gs)
+            and (g._st is None or g._arr_of is g._st.array) and not (g._requires_grad and _grad_state.enabled)):
+        # the commonest case (a float gradient in a backward without create_graph): sum's answer without its
+        # argument handling; a row-major input gives a row-major result (see _plain_sum)
+        token = M.FP_POLICY.set(M.FP_IGNORE)
+        try:
+            arr = np.add.reduce(a, dims, a.dtype, None, True).reshape(shape)
+        finally:
+            M.FP_POLICY.reset(token)
+        return fresh_result(arr, g._dtype, g._device, shape, _row_major(shape))
+    r = sum(g, dims, keepdim=True)
     return r.reshape(shape) if r._shape != shape else r
 
 
