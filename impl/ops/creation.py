@@ -83,7 +83,10 @@ def _infer(data: Any) -> tuple:
     if isinstance(data, np.generic):
         return np.asarray(data), D.from_numpy_dtype(data.dtype)
     if isinstance(data, (list, tuple)):
-        _check_ragged(data, 0)
+        try:
+            _check_ragged(data, 0)
+        except _SequenceAsNumber as e:
+            raise _not_a_number(e.value, _nest_dtype(data)) from None
         flat = list(_flatten(data))
         if any(isinstance(x, Tensor) and x.dim() > 0 for x in flat):
             raise ValueError("only one element tensors can be converted to Python scalars")
@@ -165,10 +168,46 @@ def _check_ragged(data: Any, dim: int, shape: tuple | None = None, dt: D.dtype |
             if len(x) != shape[dim + 1]:
                 raise ValueError(f"expected sequence of length {shape[dim + 1]} at dim {dim + 1} (got {len(x)})")
             _check_ragged(x, dim + 1, shape, dt)
-        elif is_seq:
-            raise TypeError(f"must be real number, not {type(x).__name__}")
+        elif is_seq or isinstance(x, (range, np.ndarray)):
+            raise _SequenceAsNumber(x) if dt is None else _not_a_number(x, dt)
         elif dt is not None:
             _check_data([x], dt)
+
+
+class _SequenceAsNumber(TypeError):
+    """A sequence where nested data has a number (tensor([1, [2]])): torch's error names the dtype it
+    converts to, known only once the whole nest is scanned (see _infer)."""
+
+    def __init__(self, x: Any) -> None:
+        super().__init__(type(x).__name__)
+        self.value = x
+
+
+def _not_a_number(x: Any, dt: D.dtype) -> TypeError:
+    """Python's (or NumPy's) error converting sequence x to a number of dtype dt, as torch reports it."""
+    if dt.is_floating_point:
+        if isinstance(x, np.ndarray):
+            return TypeError("only 0-dimensional arrays can be converted to Python scalars")
+        return TypeError(f"must be real number, not {type(x).__name__}")
+    if isinstance(x, np.ndarray):
+        return TypeError("only integer scalar arrays can be converted to a scalar index")
+    return TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+
+
+def _nest_dtype(data: Any) -> D.dtype:
+    """torch's infer_scalar_type over a nest: every number, in sequences of any kind and at any depth, and
+    an array's own dtype."""
+    dt = None
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple, range)):
+            stack.extend(x)
+            continue
+        d = D.from_numpy_dtype(x.dtype) if isinstance(x, np.ndarray) else x._dtype if isinstance(x, Tensor) \
+            else _scalar_dtype(x)
+        dt = d if dt is None else D.promote_types(dt, d)
+    return dt or D.get_default_dtype()
 
 
 def _check_data(values: Any, dt: D.dtype) -> None:

@@ -136,6 +136,24 @@ def test_size_keyword(call):
 
 
 @pytest.mark.parametrize("data", [
+    "[1, range(2)]", "[True, range(2)]", "[1, range(2), 2.5]", "[[1, 2], [3, range(2)]]", "[1, (1,)]",
+    "[1.5, [1]]", "[True, [1]]", "[1, np.array([1, 2])]", "[1.5, np.array([1, 2])]", "[range(2), 1]",
+])
+@pytest.mark.parametrize("dtype", [None, "int64", "float32", "bool", "float16"])
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")
+def test_tensor_sequence_where_a_number_goes(data, dtype):
+    """A sequence at a number's place: TypeError, worded for the dtype the number converts to (given, or
+    inferred from the whole nest, the sequence's own numbers included)."""
+    from tests.helpers import assert_same_error, dt
+
+    def make(M):
+        return M.tensor(eval(data), dtype=None if dtype is None else dt(M, dtype))
+
+    err, terr = assert_same_error(make)
+    assert terr is not None and str(err) == str(terr)
+
+
+@pytest.mark.parametrize("data", [
     lambda: range(3), lambda: range(0), lambda: [range(2), range(2)], lambda: (range(2), (1, 2)),
     lambda: [[range(2)], [range(2)]], lambda: [range(2), range(3)], lambda: [range(2), 3],
 ])
