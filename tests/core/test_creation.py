@@ -1,5 +1,6 @@
 """Creation ops of the first slice: size forms (varargs / tuple / list / Size), dtype inference and
 overrides, *_like keeping dtype/shape, arange/linspace lengths and dtypes."""
+import numpy as np
 import pytest
 import torch
 
