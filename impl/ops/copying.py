@@ -149,6 +149,13 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 @M.export("resize_", function=False)
 def resize_(self: Tensor, *sizes: Any) -> Tensor:
     """Tensor.resize_: a shape change bumps the version (the same shape changes nothing, strides included)."""
+    from .creation import _size
+
+    if not sizes:  # (the argument parser's errors come before any check of the tensor)
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
+    flat = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if any(type(s) is not int for s in flat):  # (a negative size is resize's own error, after its grad check)
+        sizes = _size(sizes, "resize_")
     if resize_out(self, *sizes):
         self._bump()
     return self

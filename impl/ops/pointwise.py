@@ -814,13 +814,18 @@ def _pow(a: Any, b: Any, *, out: Tensor | None = None, inplace: bool = False) ->
     if not inplace and not M.needs_grad(a, b):
         return M.wrap(arr, rdt, t, operands, rdt)  # nothing to record: skip building the backward
 
+    # (what the backward needs of a call, without the tensors themselves: in place, a's node holding a
+    # would be a reference cycle, a -> grad_fn -> backward -> a)
+    a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    a_number, b_number = None if a_tensor else a, None if b_tensor else b
+
     def backward(grads, *saved):
         it = iter(saved)
-        sa = next(it) if isinstance(a, Tensor) else a
-        sb = next(it) if isinstance(b, Tensor) else b
-        sy = next(it) if isinstance(b, Tensor) else None
+        sa = next(it) if a_tensor else a_number
+        sb = next(it) if b_tensor else b_number
+        sy = next(it) if b_tensor else None
         ga, gb = _pow_grads(grads[0], sa, sb, sy)
-        return tuple(g for g, s in ((ga, a), (gb, b)) if isinstance(s, Tensor))
+        return tuple(g for g, is_t in ((ga, a_tensor), (gb, b_tensor)) if is_t)
 
     if inplace:
         old = _saved_old(a, True)
