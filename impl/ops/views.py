@@ -13,6 +13,7 @@ from ..autograd.graph import make_node
 from ..tensor import Tensor, _construct
 from . import _machinery as M
 from . import _args as A
+from .reduction import sum_to
 
 
 def make_view(src: Tensor, shape: Sequence[int], stride: Sequence[int], offset: int, node: str | None = None,
@@ -214,6 +215,11 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
         raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _sizes(sizes)
     n = len(sizes)
+    in_shape = self._shape
+    if not in_shape and all(s >= 0 for s in sizes):
+        # a 0-d tensor (a full reduction's gradient, broadcast back): every dim is new and expanded
+        return make_view(self, sizes, (0,) * n, self._offset, "ExpandBackward0",
+                         lambda g, *s: (sum_to(g[0], in_shape),))
     if n < self.dim():
         raise RuntimeError(f"expand(torch.{self._dtype.legacy}{{{list(self._shape)}}}, size={list(sizes)}): the number of "
                            f"sizes provided ({n}) must be greater or equal to the number of dimensions in the tensor "
@@ -246,9 +252,6 @@ def expand(self: Tensor, *sizes: Any) -> Tensor:
                                    f"{list(self._shape)}")
             st = 0
         shape[i], stride[i] = s, st
-    in_shape = self._shape
-    from .reduction import sum_to
-
     return make_view(self, shape, stride, self._offset, "ExpandBackward0", lambda g, *s: (sum_to(g[0], in_shape),))
 
 
