@@ -24,7 +24,7 @@ _BACKWARD = re.compile(r"Backward\d*$")
 
 class Node:
     __slots__ = ("next_functions", "_in_meta", "_out_meta", "_saved", "_backward", "_retained", "_freed",
-                 "_had_saved", "_key", "__weakref__")
+                 "_had_saved", "_key", "_described", "__weakref__")
 
     def name(self) -> str:
         return type(self).__name__
@@ -41,15 +41,18 @@ class Node:
         if self._freed:
             raise RuntimeError(_FREED)
         out = []
-        for t, version, out_nr in self._saved:
+        for i, (t, version, out_nr) in enumerate(self._saved):
             vc = t._vc  # (a tensor with no counter yet was never written: still at version 0, as when saved)
             if vc is not None and vc.version != version:
                 gf = self if out_nr >= 0 else t._grad_fn
                 nr = out_nr if out_nr >= 0 else t._output_nr
                 which = f", which is output {nr} of {_BACKWARD.sub('', gf.name())}," if gf else ""
+                shape = t.shape
+                if self._described is not None and i in self._described:  # (saved as another tensor: views.copy_slices)
+                    shape, which = self._described[i]
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in t.shape)}]]{which} is at "
+                    f"operation: [torch.{t.dtype.legacy} [{', '.join(str(s) for s in shape)}]]{which} is at "
                     f"version {t._version}; expected version {version} instead. Hint: enable anomaly detection "
                     "to find the operation that failed to compute its gradient, with "
                     "torch.autograd.set_detect_anomaly(True, check_nan=False).")
@@ -139,6 +142,7 @@ def make_node(name: str, inputs: Sequence[Any], backward: Callable, saved: Seque
     node._backward = backward
     node._retained = None
     node._freed = False
+    node._described = None
     node._key = _next_key()  # (after the edges: an AccumulateGrad they made is older than this node)
     return node
 
@@ -188,6 +192,7 @@ def edge(t: Any) -> tuple:
         acc._backward = None
         acc._retained = None
         acc._freed = False
+        acc._described = None
         acc._key = _next_key()
         acc.variable = t
         t._accumulate = weakref.ref(acc)

@@ -393,10 +393,21 @@ def copy_slices(base: Tensor, view_t: Tensor, others: Sequence[Any], fn_backward
     the old view value back into that region, and passes the other inputs' gradients on."""
     bshape, bstride = base._shape, base._stride
     rel = (view_t._shape, view_t._stride, view_t._offset - base._offset)
+    # fn may have saved its result, the view itself: held as is, the node would keep view -> base -> node, a
+    # reference cycle. Save the base instead, the node's own output (kept without its history, see make_node),
+    # and take the view of it again when unpacked (with its history onto this node, for create_graph).
+    view_at = [i for i, t in enumerate(saved) if t is view_t]
+    if view_at:
+        saved = [base if t is view_t else t for t in saved]
 
     def backward(grads, *saved_t):
         from .creation import empty_strided
 
+        if view_at:
+            saved_t = list(saved_t)
+            for i in view_at:
+                b = saved_t[i]
+                saved_t[i] = as_strided(b, rel[0], rel[1], b._offset + rel[2])
         g = grads[0]
         result = empty_strided(bshape, bstride, dtype=g._dtype, device=g.device)
         result.copy_(g)
@@ -409,6 +420,8 @@ def copy_slices(base: Tensor, view_t: Tensor, others: Sequence[Any], fn_backward
         return (result, *res[1:])
 
     node = make_node("CopySlices", [base, *others], backward, saved, outputs=[base])
+    if view_at:  # (its errors describe the view that was saved, as before: a view onto the base's history)
+        node._described = {i: (view_t._shape, ", which is output 0 of AsStrided,") for i in view_at}
     base._grad_fn, base._requires_grad, base._output_nr = node, True, 0
     view_t._bgf = None  # forces the view to regenerate its node onto the new base history
     from ..autograd.graph import sync_view
