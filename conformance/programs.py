@@ -273,7 +273,8 @@ def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | N
     if not a or not b:
         return None
     try:
-        return tuple(np.matmul(np.empty(a), np.empty(b)).shape)
+        # (zeros, not empty: only the shape is wanted, and multiplying uninitialised memory can warn)
+        return tuple(np.matmul(np.zeros(a), np.zeros(b)).shape)
     except ValueError:
         return None
 
