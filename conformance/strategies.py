@@ -345,7 +345,7 @@ def _derived_shape(draw, rule: str, refs: list[tuple[int, ...]], spec: ArgSpec, 
     broadcasts to it (dropped leading dims, 1s), as addmm's `input` may be."""
     if rule == "mm_result":
         try:
-            target = np.matmul(np.empty(refs[0]), np.empty(refs[1])).shape
+            target = np.matmul(np.zeros(refs[0]), np.zeros(refs[1])).shape  # (zeros: empty memory can warn)
         except ValueError:  # an operand drawn invalid (errors check): any plausible shape
             target = refs[0][:-1] + refs[1][-1:] if len(refs[1]) > 1 else refs[0][:-1]
     elif rule == "outer_result":  # (an operand drawn with the wrong rank for the errors check: size 1)
