@@ -501,15 +501,14 @@ def _binary_finish(op: Binary, a: Any, b: Any, arr: Any, rdt: D.dtype, like: Ten
     new tensor; and the node when a gradient is wanted."""
     if not inplace:
         return _binary_record(op, a, b, _binary_result(arr, rdt, like, a, b, cdt), alpha)
-    backward = _binary_backward(op, a, b, alpha) if op.grad is not None else None
+    # (forced: when nothing wants a gradient, rebase_history records nothing but still checks views)
+    backward = _binary_backward(op, a, b, alpha, force=True) if op.grad is not None else None
     old = None
     if backward is not None and backward.keep_a:  # the old value of a, before the write
         with grad_mode.no_grad():
             old = Tensor._wrap(a._xp.array(a._array), a._dtype, a.device)
     M.write(a, arr)
-    if op.grad is not None:
-        if backward is None:  # (nothing wants a gradient: rebase_history records nothing, but checks views)
-            backward = _binary_backward(op, a, b, alpha, force=True)
+    if backward is not None:
         M.rebase_history(a, op.node, (b,), backward,
                          _saved_binary(op, old, b if backward.keep_b else None, a))
         if backward.keep_scalar:
