@@ -116,6 +116,8 @@ def _infer(data: Any) -> tuple:
 
 
 def _scalar_dtype(v: Any) -> D.dtype:
+    if isinstance(v, np.ndarray) and not v.ndim:  # (a 0-d array in nested data: its own dtype, as torch reads it)
+        return D.from_numpy_dtype(v.dtype)
     if isinstance(v, (bool, np.bool_)):
         return D.bool_
     if isinstance(v, (int, np.integer)):
@@ -168,7 +170,7 @@ def _check_ragged(data: Any, dim: int, shape: tuple | None = None, dt: D.dtype |
             if len(x) != shape[dim + 1]:
                 raise ValueError(f"expected sequence of length {shape[dim + 1]} at dim {dim + 1} (got {len(x)})")
             _check_ragged(x, dim + 1, shape, dt)
-        elif is_seq or isinstance(x, (range, np.ndarray)):
+        elif is_seq or isinstance(x, range) or (isinstance(x, np.ndarray) and x.ndim):  # (a 0-d array is a number)
             raise _SequenceAsNumber(x) if dt is None else _not_a_number(x, dt)
         elif dt is not None:
             _check_data([x], dt)

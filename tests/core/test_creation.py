@@ -155,6 +155,21 @@ def test_tensor_sequence_where_a_number_goes(data, dtype):
 
 
 @pytest.mark.parametrize("data", [
+    "[1, np.array(2)]", "[1, np.array(2.5, dtype=np.float32)]", "[1.5, np.array(2, dtype=np.int8)]",
+    "[[1, np.array(2)], [3, 4]]", "[1, np.array(2.5)]",
+])
+@pytest.mark.parametrize("dtype", [None, "float64"])
+def test_tensor_zero_d_array_is_a_number(data, dtype):
+    """A 0-d NumPy array in nested data is a number of its own dtype (it takes part in the inference)."""
+    from tests.helpers import dt
+
+    def make(M):
+        return M.tensor(eval(data), dtype=None if dtype is None else dt(M, dtype))
+
+    assert_same(make(lib), make(torch))
+
+
+@pytest.mark.parametrize("data", [
     lambda: range(3), lambda: range(0), lambda: [range(2), range(2)], lambda: (range(2), (1, 2)),
     lambda: [[range(2)], [range(2)]], lambda: [range(2), range(3)], lambda: [range(2), 3],
 ])

@@ -11,10 +11,6 @@ import torch
 from tests.helpers import lib
 
 
-def _ones(M, *shape):
-    return M.ones(*shape)
-
-
 # Each scenario: M -> (the leaf, whatever the caller holds as gradients), after running backward.
 def _sum(M):
     x = M.ones(2, 3, requires_grad=True)
